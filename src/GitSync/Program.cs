@@ -1,0 +1,172 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using GitSync.Cli;
+using GitSync.Git;
+using GitSync.Http;
+using GitSync.Logging;
+using GitSync.Platform;
+using GitSync.Sync;
+
+namespace GitSync;
+
+/// <summary>Composes the parts; all behaviour lives in them.</summary>
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        CliRequest request;
+        try
+        {
+            request = OptionsBuilder.Build(args, Environment.GetEnvironmentVariable);
+        }
+        catch (ConfigException e)
+        {
+            await Console.Error.WriteLineAsync("ERROR: " + e.Message + " (see git-sync --help)").ConfigureAwait(false);
+            StatusFiles.WriteConfigError(OptionsBuilder.ErrorFileFor(args, Environment.GetEnvironmentVariable), "ERROR: " + e.Message);
+            return 1;
+        }
+
+        switch (request.Action)
+        {
+            case CliAction.Help:
+                Console.Out.Write(Manual.Usage());
+                return 0;
+            case CliAction.Man:
+                Console.Out.Write(Manual.Full());
+                return 0;
+            case CliAction.Version:
+                Console.Out.WriteLine(VersionText());
+                return 0;
+        }
+
+        var options = request.Options!;
+        var log = new Log(options.Verbosity);
+        foreach (var warning in request.Warnings)
+        {
+            log.Error(warning, "deprecated or overridden configuration");
+        }
+        try
+        {
+            return await RunAsync(options, log).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAccessException or GitException or InvalidOperationException or System.Net.HttpListenerException)
+        {
+            log.Error(e.Message, "fatal error");
+            StatusFiles.WriteConfigError(options.ErrorFile, "ERROR: " + e.Message);
+            return 1;
+        }
+    }
+
+    private static async Task<int> RunAsync(SyncOptions options, Log log)
+    {
+        log.Redactor.AddSecret(options.Auth.Password);
+        log.Info(0, "starting up", ("version", VersionText()), ("pid", Environment.ProcessId), ("uid", (long)Native.GetUid()),
+            ("repo", options.Repo), ("ref", options.Ref), ("root", options.Root), ("link", options.Link));
+
+        // --group-write: files git creates are group-writable, for consumers in the same fsGroup.
+        Native.Umask(options.GroupWrite ? 0x02u : 0x12u);
+        if (options.AddUser)
+        {
+            try
+            {
+                if (Users.EnsurePasswdEntry() is { } entry)
+                {
+                    log.Info(1, "added /etc/passwd entry", ("entry", entry));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                log.Error(e.Message, "can't add user to /etc/passwd");
+            }
+        }
+
+        using var stopSource = new CancellationTokenSource();
+        var trigger = new SyncTrigger();
+        using var signals = RegisterSignals(options, log, stopSource, trigger);
+
+        using var gitEnv = GitEnvironment.Create();
+        var git = new GitCli(options.GitPath, gitEnv.Variables, log);
+        var version = await git.RunAsync(null, ["version"], stopSource.Token, check: false).ConfigureAwait(false);
+        if (version.ExitCode != 0)
+        {
+            throw new ConfigException($"can't run git (--git={options.GitPath}): {version.Stderr.Trim()}");
+        }
+        log.Info(1, "git version", ("version", version.Stdout.Trim()));
+        await gitEnv.WriteConfigAsync(git, options, stopSource.Token).ConfigureAwait(false);
+
+        Directory.CreateDirectory(options.Root);
+        var readiness = new Readiness();
+        var metrics = options.HttpMetrics ? new SyncMetrics() : null;
+        await using var endpoint = options.HttpBind is null ? null
+            : new HttpEndpoint(Bind.Parse(options.HttpBind)!, readiness, metrics, options.HttpPprof, log);
+        if (endpoint is not null)
+        {
+            endpoint.Start();
+            log.Info(0, "serving HTTP", ("endpoint", options.HttpBind));
+        }
+
+        var engine = new SyncEngine(options, git, log);
+        var loop = new SyncLoop(options, engine, git, trigger, readiness, metrics, new StatusFiles(options, log), log);
+        var code = await loop.RunAsync(stopSource.Token).ConfigureAwait(false);
+        if (stopSource.IsCancellationRequested)
+        {
+            log.Info(0, "stopped by signal");
+        }
+        return code;
+    }
+
+    private static Signals RegisterSignals(SyncOptions options, Log log, CancellationTokenSource stop, SyncTrigger trigger)
+    {
+        var registrations = new List<PosixSignalRegistration>();
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            log.Info(0, "caught signal, stopping", ("signal", context.Signal.ToString()));
+            try
+            {
+                stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+        registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop));
+        registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop));
+        if (options.SyncSignal is int signum)
+        {
+            // PosixSignal's named values are negative abstractions; raw numbers are the real signal.
+            var signal = signum switch
+            {
+                1 => PosixSignal.SIGHUP,
+                2 => PosixSignal.SIGINT,
+                3 => PosixSignal.SIGQUIT,
+                15 => PosixSignal.SIGTERM,
+                _ => (PosixSignal)signum,
+            };
+            registrations.Add(PosixSignalRegistration.Create(signal, context =>
+            {
+                context.Cancel = true;
+                log.Info(1, "caught signal, syncing", ("signal", signum));
+                trigger.Fire();
+            }));
+        }
+        return new Signals(registrations);
+    }
+
+    private static string VersionText()
+    {
+        var info = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        return info;
+    }
+
+    private sealed class Signals(List<PosixSignalRegistration> registrations) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var r in registrations)
+            {
+                r.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,228 @@
+using GitSync.Cli;
+using GitSync.Git;
+using GitSync.Logging;
+using GitSync.Platform;
+
+namespace GitSync.Sync;
+
+/// <summary>
+/// The git repository inside <c>--root</c>: objects, refs and worktree metadata. Worktrees and
+/// the link live beside it; rebuilding this repo never touches the tree being served.
+/// </summary>
+internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
+{
+    public string Path { get; } = options.Root;
+
+    public string GitDir => System.IO.Path.Combine(Path, ".git");
+
+    /// <summary>
+    /// Full health check, run at start-up and after any failed sync: the repo exists, is its
+    /// own top level, passes a connectivity check, has no stale lock files, and has origin set
+    /// to --repo. Anything wrong is rebuilt in place (never removing the root directory, never
+    /// touching the worktrees).
+    /// </summary>
+    public async Task EnsureHealthyAsync(CancellationToken ct)
+    {
+        System.IO.Directory.CreateDirectory(Path);
+        if (!await IsHealthyAsync(ct).ConfigureAwait(false))
+        {
+            await RebuildAsync(ct).ConfigureAwait(false);
+        }
+        await EnsureOriginAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task<bool> IsHealthyAsync(CancellationToken ct)
+    {
+        if (!System.IO.Directory.Exists(GitDir))
+        {
+            log.Info(0, "repo directory was empty or not a repo, initializing", ("path", Path));
+            return false;
+        }
+        // Nothing of ours runs now, so any lock file is a leftover of a killed git.
+        RemoveStaleLocks();
+
+        // The root may sit inside another repo (a volume under a checkout): git would then
+        // happily use the outer repo, so insist that the top level is the root itself.
+        var top = await git.RunAsync(Path, ["rev-parse", "--show-toplevel"], ct, check: false).ConfigureAwait(false);
+        if (top.ExitCode != 0 || top.Stdout.Trim() != Path)
+        {
+            log.Info(0, "repo directory is not a valid git repo top level, re-initializing", ("path", Path), ("toplevel", top.Stdout.Trim()));
+            return false;
+        }
+        // Objects damaged by a crash or a full disk show up here, before a fetch trips on them.
+        var fsck = await git.RunAsync(Path, ["fsck", "--connectivity-only", "--no-progress"], ct, check: false).ConfigureAwait(false);
+        if (fsck.ExitCode != 0)
+        {
+            log.Info(0, "repo fails connectivity check, re-initializing", ("path", Path), ("stderr", fsck.Stderr.Trim()));
+            return false;
+        }
+        return true;
+    }
+
+    private void RemoveStaleLocks()
+    {
+        foreach (var dir in LockDirectories())
+        {
+            foreach (var file in System.IO.Directory.EnumerateFiles(dir, "*.lock"))
+            {
+                log.Info(1, "removing stale lock file", ("path", file));
+                File.Delete(file);
+            }
+        }
+    }
+
+    private IEnumerable<string> LockDirectories()
+    {
+        yield return GitDir;
+        var refs = System.IO.Path.Combine(GitDir, "refs");
+        if (System.IO.Directory.Exists(refs))
+        {
+            foreach (var d in System.IO.Directory.EnumerateDirectories(refs, "*", SearchOption.AllDirectories))
+            {
+                yield return d;
+            }
+        }
+        var worktrees = System.IO.Path.Combine(GitDir, "worktrees");
+        if (System.IO.Directory.Exists(worktrees))
+        {
+            foreach (var d in System.IO.Directory.EnumerateDirectories(worktrees))
+            {
+                yield return d;
+            }
+        }
+    }
+
+    /// <summary>Replaces a broken repo with a fresh one. Worktrees keep their files; only their git metadata goes.</summary>
+    private async Task RebuildAsync(CancellationToken ct)
+    {
+        if (System.IO.Directory.Exists(GitDir) || File.Exists(GitDir))
+        {
+            // Move it aside first, so a crash mid-delete cannot leave a half-deleted .git
+            // that looks valid.
+            var aside = System.IO.Path.Combine(Path, ".git.broken");
+            Filesystem.RemoveAll(aside);
+            Native.Rename(GitDir, aside);
+            Filesystem.RemoveAll(aside);
+        }
+        Filesystem.RemoveAll(System.IO.Path.Combine(Path, ".git.broken"));
+        await git.RunAsync(Path, ["init", "-q", "-b", "git-sync"], ct).ConfigureAwait(false);
+    }
+
+    /// <summary>origin is what relative submodule URLs resolve against.</summary>
+    private async Task EnsureOriginAsync(CancellationToken ct)
+    {
+        var current = await git.RunAsync(Path, ["config", "--local", "--get", "remote.origin.url"], ct, check: false).ConfigureAwait(false);
+        if (current.ExitCode != 0)
+        {
+            await git.RunAsync(Path, ["remote", "add", "origin", options.Repo], ct).ConfigureAwait(false);
+        }
+        else if (current.Stdout.TrimEnd('\n') != options.Repo)
+        {
+            await git.RunAsync(Path, ["remote", "set-url", "origin", options.Repo], ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The cheapest correct "did it move?" probe: ask the server what the ref points at,
+    /// without fetching. Returns null when the answer is not conclusive (no match, several
+    /// candidates of equal rank), in which case the caller fetches.
+    /// </summary>
+    public async Task<string?> ProbeRemoteAsync(CancellationToken ct)
+    {
+        var result = await git.RunAsync(Path, ["ls-remote", "--", options.Repo, options.Ref], ct, check: false).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            return null;
+        }
+        return RemoteRefs.Resolve(options.Ref, result.Stdout);
+    }
+
+    /// <summary>
+    /// Fetches the ref by name and returns the commit it resolves to. Fetching by name (rather
+    /// than asking for a hash first) closes the race between "what is it" and "get it".
+    /// </summary>
+    public async Task<string> FetchAsync(CancellationToken ct)
+    {
+        if (options.RefIsHash && await HasCommitAsync(options.Ref, ct).ConfigureAwait(false))
+        {
+            // A known commit needs no network round trip; a hash never moves.
+            return options.Ref;
+        }
+        var args = new List<string> { "fetch", options.Repo, options.Ref, "--verbose", "--no-progress", "--prune", "--no-auto-gc" };
+        if (options.Depth > 0)
+        {
+            args.Add("--depth");
+            args.Add(options.Depth.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        else if (File.Exists(System.IO.Path.Combine(GitDir, "shallow")))
+        {
+            args.Add("--unshallow");
+        }
+        if (options.Filter is not null)
+        {
+            args.Add("--filter");
+            args.Add(options.Filter);
+        }
+        string? hint = null;
+        if (GitRef.LooksLikeAbbreviatedHash(options.Ref))
+        {
+            hint = "abbreviated commit hashes are not supported as --ref; give the full 40-character hash";
+        }
+        await git.RunAsync(Path, args, ct, hint: hint).ConfigureAwait(false);
+        // ^{} peels an annotated tag to the commit it names.
+        var rev = await git.RunAsync(Path, ["rev-parse", "FETCH_HEAD^{}"], ct).ConfigureAwait(false);
+        return rev.Stdout.Trim();
+    }
+
+    private async Task<bool> HasCommitAsync(string hash, CancellationToken ct)
+    {
+        var r = await git.RunAsync(Path, ["cat-file", "-e", hash + "^{commit}"], ct, check: false).ConfigureAwait(false);
+        return r.ExitCode == 0;
+    }
+
+    /// <summary>Points the root's own branch at the commit, so it stays reachable for gc.</summary>
+    public Task ResetSoftAsync(string hash, CancellationToken ct)
+        => git.RunAsync(Path, ["reset", "--soft", hash, "--"], ct);
+}
+
+/// <summary>Reads <c>git ls-remote</c> output the way git's fetch resolves a short ref name.</summary>
+internal static class RemoteRefs
+{
+    public static string? Resolve(string wanted, string lsRemoteOutput)
+    {
+        var refs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in lsRemoteOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var tab = line.IndexOf('\t');
+            if (tab <= 0)
+            {
+                continue;
+            }
+            refs[line[(tab + 1)..].Trim()] = line[..tab].Trim();
+        }
+        // git's rev-parse rules, in order: the name itself, refs/, tags, heads, remotes.
+        string[] candidates =
+        [
+            wanted,
+            "refs/" + wanted,
+            "refs/tags/" + wanted,
+            "refs/heads/" + wanted,
+            "refs/remotes/" + wanted,
+            "refs/remotes/" + wanted + "/HEAD",
+        ];
+        foreach (var name in candidates)
+        {
+            if (refs.TryGetValue(name + "^{}", out var peeled))
+            {
+                return peeled;
+            }
+            if (refs.TryGetValue(name, out var hash))
+            {
+                // An annotated tag without a peeled line yields the tag object's hash, which
+                // never equals a commit hash: the caller then fetches, which is still correct.
+                return hash;
+            }
+        }
+        return null;
+    }
+}

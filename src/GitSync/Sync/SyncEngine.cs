@@ -1,0 +1,147 @@
+using GitSync.Cli;
+using GitSync.Git;
+using GitSync.Logging;
+
+namespace GitSync.Sync;
+
+/// <summary>What one sync did.</summary>
+internal enum SyncOutcome
+{
+    /// <summary>The served tree already matched the remote; nothing was touched.</summary>
+    Unchanged,
+    /// <summary>A tree was (re)built and published, or this was the first sync of the process.</summary>
+    Updated,
+}
+
+internal sealed record SyncResult(SyncOutcome Outcome, string Hash, bool HashChanged);
+
+/// <summary>
+/// One sync, top to bottom (spec §3). Steady state is cheap: with a sound served tree the
+/// only process started is one <c>git ls-remote</c> of the ref; the full health checks and
+/// the fetch run on the first sync, after a failure, and when the ref has moved.
+/// </summary>
+internal sealed class SyncEngine
+{
+    private readonly SyncOptions _options;
+    private readonly Log _log;
+    private readonly RootRepository _root;
+    private readonly Worktrees _worktrees;
+    private readonly Link _link;
+    private readonly Func<string, string, CancellationToken, Task>? _prePublish;
+
+    public SyncEngine(SyncOptions options, GitCli git, Log log, Func<string, string, CancellationToken, Task>? prePublish = null)
+    {
+        _options = options;
+        _log = log;
+        _root = new RootRepository(options, git, log);
+        _worktrees = new Worktrees(options, git, log);
+        _link = new Link(options.Link);
+        _prePublish = prePublish;
+    }
+
+    public Link Link => _link;
+
+    public Worktrees Worktrees => _worktrees;
+
+    /// <summary>The hash the link serves now, if it serves a tree named after a hash.</summary>
+    public string? ServedHash()
+    {
+        var target = _link.Target();
+        if (target is null)
+        {
+            return null;
+        }
+        var name = Path.GetFileName(target);
+        if (name.StartsWith("rev-", StringComparison.Ordinal))
+        {
+            name = name[4..];
+        }
+        return GitRef.IsFullHash(name) ? name : null;
+    }
+
+    /// <param name="firstSync">The first sync of this process: always fetch and always count as an update.</param>
+    /// <param name="fullCheck">Run the full root health checks (start-up, after a failure).</param>
+    public async Task<SyncResult> SyncAsync(bool firstSync, bool fullCheck, CancellationToken ct)
+    {
+        if (fullCheck)
+        {
+            await _root.EnsureHealthyAsync(ct).ConfigureAwait(false);
+        }
+        var servedPath = _link.Target();
+        var servedHash = ServedHash();
+        // Served from .worktrees/<hash> (not a v3 layout) and intact?
+        var servedSound = servedHash is not null
+            && servedPath == _worktrees.PathFor(servedHash)
+            && _worktrees.IsSound(servedPath, servedHash)
+            && Directory.Exists(_root.GitDir);
+
+        if (!firstSync && !fullCheck && servedSound && !_options.RefIsHash)
+        {
+            var remote = await _root.ProbeRemoteAsync(ct).ConfigureAwait(false);
+            if (remote == servedHash)
+            {
+                _log.Info(3, "update not required", ("ref", _options.Ref), ("hash", remote));
+                return new SyncResult(SyncOutcome.Unchanged, servedHash!, false);
+            }
+        }
+
+        var hash = await _root.FetchAsync(ct).ConfigureAwait(false);
+        if (hash == servedHash && servedSound)
+        {
+            if (!firstSync)
+            {
+                _log.Info(3, "update not required", ("ref", _options.Ref), ("hash", hash));
+                return new SyncResult(SyncOutcome.Unchanged, hash, false);
+            }
+            // The first sync of a process on an already-synced root still counts as an update
+            // (hooks fire, the touch file is touched), but there is nothing to rebuild.
+            await _root.ResetSoftAsync(hash, ct).ConfigureAwait(false);
+            return new SyncResult(SyncOutcome.Updated, hash, false);
+        }
+
+        _log.Info(0, "update required", ("ref", _options.Ref), ("local", servedHash ?? ""), ("remote", hash));
+        await _root.ResetSoftAsync(hash, ct).ConfigureAwait(false);
+        var target = _worktrees.PathFor(hash);
+        var replacing = servedPath == target && Directory.Exists(target);
+        var worktree = await _worktrees.BuildAsync(hash, replacing, ct).ConfigureAwait(false);
+
+        if (_prePublish is not null)
+        {
+            await _prePublish(worktree, hash, ct).ConfigureAwait(false);
+        }
+
+        ct.ThrowIfCancellationRequested();
+        _link.Publish(worktree);
+        if (servedPath is not null && servedPath != worktree)
+        {
+            Worktrees.MarkUnpublished(servedPath);
+        }
+        _log.Info(0, "updated successfully", ("ref", _options.Ref), ("remote", hash));
+        return new SyncResult(SyncOutcome.Updated, hash, hash != servedHash);
+    }
+
+    /// <summary>Removes stale trees and, if any went, the git objects only they kept alive.</summary>
+    public async Task CleanupAsync(GitCli git, CancellationToken ct)
+    {
+        _link.RemoveTemp();
+        var removed = _worktrees.RemoveStale(_link.Target());
+        if (removed == 0)
+        {
+            return;
+        }
+        await git.RunAsync(_options.Root, ["worktree", "prune", "--verbose"], ct).ConfigureAwait(false);
+        // Without expiring the reflog, objects of removed trees stay reachable and gc keeps them.
+        await git.RunAsync(_options.Root, ["reflog", "expire", "--expire-unreachable=all", "--all"], ct).ConfigureAwait(false);
+        string[]? gc = _options.GitGc switch
+        {
+            GcMode.Auto => ["gc", "--auto"],
+            GcMode.Always => ["gc"],
+            GcMode.Aggressive => ["gc", "--aggressive"],
+            _ => null,
+        };
+        if (gc is not null)
+        {
+            await git.RunAsync(_options.Root, gc, ct).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using GitSync.Cli;
+using GitSync.Git;
+using GitSync.Http;
+using GitSync.Logging;
+
+namespace GitSync.Sync;
+
+/// <summary>
+/// The loop around one sync (spec §4): the init phase (until the first success) and the steady
+/// state, each with its own period and failure budget; the sync timeout; the error and touch
+/// files; readiness and metrics; and the early stops (<c>--one-time</c>, a hash ref).
+/// </summary>
+internal sealed class SyncLoop(
+    SyncOptions options,
+    SyncEngine engine,
+    GitCli git,
+    SyncTrigger trigger,
+    Readiness readiness,
+    SyncMetrics? metrics,
+    StatusFiles files,
+    Log log)
+{
+    /// <summary>Called after each update with the served hash (hooks subscribe here).</summary>
+    public Func<string, string, CancellationToken, Task>? Published { get; init; }
+
+    /// <summary>For --one-time: waits for the hooks' first runs; true when all succeeded.</summary>
+    public Func<CancellationToken, Task<bool>>? WaitForHooks { get; init; }
+
+    /// <summary>Runs until stopped or until --one-time / the failure budget ends it; returns the exit code.</summary>
+    public async Task<int> RunAsync(CancellationToken stop)
+    {
+        var failures = 0;
+        var firstSync = true;
+        var fullCheck = true;
+        var initPhase = true;
+        while (true)
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            timeout.CancelAfter(options.SyncTimeout);
+            SyncResult result;
+            try
+            {
+                result = await engine.SyncAsync(firstSync, fullCheck, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (stop.IsCancellationRequested && e is OperationCanceledException or GitException)
+            {
+                return 0;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                var message = e is OperationCanceledException ? $"sync timed out after {Duration.Format(options.SyncTimeout)}" : e.Message;
+                metrics?.Sync("error", Stopwatch.GetElapsedTime(started));
+                failures++;
+                fullCheck = true;
+                files.WriteError("error syncing repo, will retry", message);
+                var budget = initPhase ? options.InitMaxFailures : options.MaxFailures;
+                if (budget >= 0 && failures > budget)
+                {
+                    log.Error(message, "too many failures, aborting", ("failCount", failures));
+                    return 1;
+                }
+                log.Error(message, "error syncing repo, will retry", ("failCount", failures));
+                if (!await WaitAsync(initPhase ? options.InitPeriod : options.Period, stop).ConfigureAwait(false))
+                {
+                    return 0;
+                }
+                continue;
+            }
+
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            if (result.Outcome == SyncOutcome.Updated)
+            {
+                metrics?.Fetch();
+                metrics?.Sync("success", elapsed);
+                files.Touch();
+                if (Published is not null)
+                {
+                    await Published(engine.Worktrees.PathFor(result.Hash), result.Hash, stop).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                metrics?.Sync("noop", elapsed);
+            }
+            if (result.Outcome == SyncOutcome.Updated)
+            {
+                await CleanupAsync(timeout.Token).ConfigureAwait(false);
+            }
+            readiness.MarkReady();
+            files.ClearError();
+            failures = 0;
+            firstSync = false;
+            fullCheck = false;
+            initPhase = false;
+
+            if (options.OneTime)
+            {
+                log.Info(0, "exiting after one sync", ("status", 0));
+                if (WaitForHooks is not null && !await WaitForHooks(stop).ConfigureAwait(false))
+                {
+                    return 1;
+                }
+                return 0;
+            }
+            if (options.RefIsHash && result.Hash == options.Ref)
+            {
+                log.Info(1, "ref appears to be a git hash, no further sync needed", ("ref", options.Ref));
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                return 0;
+            }
+            log.Info(3, "next sync", ("waitTime", options.Period));
+            if (!await WaitAsync(options.Period, stop).ConfigureAwait(false))
+            {
+                return 0;
+            }
+        }
+    }
+
+    /// <summary>Clean-up problems are logged, not counted: the sync itself succeeded.</summary>
+    private async Task CleanupAsync(CancellationToken ct)
+    {
+        try
+        {
+            await engine.CleanupAsync(git, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is GitException or IOException or UnauthorizedAccessException or OperationCanceledException)
+        {
+            log.Error(e.Message, "can't clean up stale worktrees");
+        }
+    }
+
+    /// <summary>Waits for the period or a trigger; false when stopping.</summary>
+    private async Task<bool> WaitAsync(TimeSpan period, CancellationToken stop)
+    {
+        try
+        {
+            await trigger.WaitAsync(period, stop).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

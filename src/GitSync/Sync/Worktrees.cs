@@ -1,0 +1,238 @@
+using GitSync.Cli;
+using GitSync.Git;
+using GitSync.Logging;
+using GitSync.Platform;
+
+namespace GitSync.Sync;
+
+/// <summary>
+/// The checked-out trees under <c>&lt;root&gt;/.worktrees/&lt;hash&gt;</c>: building a complete
+/// one for a commit, checking one cheaply, and removing stale ones.
+/// </summary>
+internal sealed class Worktrees(SyncOptions options, GitCli git, Log log)
+{
+    private const string RepairSuffix = ".repair";
+
+    public string Directory { get; } = System.IO.Path.Combine(options.Root, ".worktrees");
+
+    public string PathFor(string hash) => System.IO.Path.Combine(Directory, hash);
+
+    /// <summary>
+    /// A check that starts no process: the tree exists and its HEAD (read from the worktree's
+    /// git metadata) is the hash it is named after. Catches a deleted tree, a commit made
+    /// inside it, and metadata lost with a rebuilt root repo.
+    /// </summary>
+    public bool IsSound(string path, string hash)
+    {
+        try
+        {
+            var dotGit = System.IO.Path.Combine(path, ".git");
+            if (!File.Exists(dotGit))
+            {
+                return false;
+            }
+            var gitDir = ReadGitDir(path);
+            if (gitDir is null)
+            {
+                return false;
+            }
+            var head = File.ReadAllText(System.IO.Path.Combine(gitDir, "HEAD")).Trim();
+            return head == hash;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The absolute git metadata directory a worktree's <c>.git</c> file names.</summary>
+    private static string? ReadGitDir(string worktree)
+    {
+        var text = File.ReadAllText(System.IO.Path.Combine(worktree, ".git")).Trim();
+        const string prefix = "gitdir:";
+        if (!text.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        return System.IO.Path.GetFullPath(text[prefix.Length..].Trim(), worktree);
+    }
+
+    /// <summary>
+    /// Produces a complete worktree for <paramref name="hash"/> at <see cref="PathFor"/>. When
+    /// that path is the one being served (a same-hash repair), the new tree is built beside it
+    /// and the two are swapped atomically, so readers never see a missing or partial tree.
+    /// </summary>
+    public async Task<string> BuildAsync(string hash, bool replacingServedTree, CancellationToken ct)
+    {
+        var final = PathFor(hash);
+        var build = replacingServedTree ? final + RepairSuffix : final;
+        System.IO.Directory.CreateDirectory(Directory);
+
+        // Whatever is at the build path is not served: a half-made tree from a crash, a
+        // stale tree, or something foreign. Start clean.
+        Filesystem.RemoveAll(build);
+        // Metadata of trees removed by hand (or by the line above) would block "worktree add".
+        await git.RunAsync(options.Root, ["worktree", "prune"], ct).ConfigureAwait(false);
+
+        // --no-checkout: files come from "reset --hard" below, after the sparse and gitdir
+        // set-up, so a checkout is never done twice.
+        await git.RunAsync(options.Root, ["worktree", "add", "--force", "--detach", build, hash, "--no-checkout"], ct).ConfigureAwait(false);
+        MakeGitDirRelative(build);
+        await ConfigureSparseCheckoutAsync(build, ct).ConfigureAwait(false);
+        // Populates the tree and the index at exactly this commit.
+        await git.RunAsync(build, ["reset", "--hard", hash, "--"], ct).ConfigureAwait(false);
+        await UpdateSubmodulesAsync(build, ct).ConfigureAwait(false);
+
+        if (!IsSound(build, hash))
+        {
+            throw new InvalidOperationException($"worktree {build} is not at {hash} after checkout");
+        }
+        if (replacingServedTree)
+        {
+            SwapIn(build, final);
+        }
+        log.Info(1, "worktree ready", ("path", final), ("hash", hash));
+        return final;
+    }
+
+    /// <summary>Git writes an absolute gitdir; a relative one survives mounting the volume elsewhere.</summary>
+    private static void MakeGitDirRelative(string worktree)
+    {
+        var gitDir = ReadGitDir(worktree) ?? throw new InvalidOperationException($"worktree {worktree} has no gitdir");
+        var relative = System.IO.Path.GetRelativePath(worktree, gitDir);
+        File.WriteAllText(System.IO.Path.Combine(worktree, ".git"), "gitdir: " + relative + "\n");
+    }
+
+    /// <summary>
+    /// Atomically exchanges the freshly built tree with the served one, then makes git's
+    /// bookkeeping follow and deletes the old tree.
+    /// </summary>
+    private void SwapIn(string built, string served)
+    {
+        var servedGitDir = SafeReadGitDir(served);
+        Native.Exchange(built, served);
+        // "served" now holds the new tree; its metadata must point back at its new path.
+        var newGitDir = ReadGitDir(served)!;
+        File.WriteAllText(System.IO.Path.Combine(newGitDir, "gitdir"), System.IO.Path.Combine(served, ".git") + "\n");
+        if (servedGitDir is not null && servedGitDir != newGitDir && servedGitDir.StartsWith(System.IO.Path.Combine(options.Root, ".git", "worktrees"), StringComparison.Ordinal))
+        {
+            Filesystem.RemoveAll(servedGitDir);
+        }
+        Filesystem.RemoveAll(built);
+    }
+
+    private static string? SafeReadGitDir(string worktree)
+    {
+        try
+        {
+            return ReadGitDir(worktree);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private async Task ConfigureSparseCheckoutAsync(string worktree, CancellationToken ct)
+    {
+        if (options.SparseCheckoutFile is null)
+        {
+            return;
+        }
+        var gitDir = ReadGitDir(worktree)!;
+        var info = System.IO.Path.Combine(gitDir, "info");
+        System.IO.Directory.CreateDirectory(info);
+        File.Copy(options.SparseCheckoutFile, System.IO.Path.Combine(info, "sparse-checkout"), overwrite: true);
+        // Worktree-scoped config keeps sparse settings off other worktrees.
+        await git.RunAsync(options.Root, ["config", "extensions.worktreeConfig", "true"], ct).ConfigureAwait(false);
+        await git.RunAsync(worktree, ["config", "--worktree", "core.sparseCheckout", "true"], ct).ConfigureAwait(false);
+    }
+
+    private async Task UpdateSubmodulesAsync(string worktree, CancellationToken ct)
+    {
+        if (options.Submodules == SubmoduleMode.Off || !File.Exists(System.IO.Path.Combine(worktree, ".gitmodules")))
+        {
+            return;
+        }
+        var args = new List<string> { "submodule", "update", "--init" };
+        if (options.Submodules == SubmoduleMode.Recursive)
+        {
+            args.Add("--recursive");
+        }
+        if (options.Depth > 0)
+        {
+            args.Add("--depth");
+            args.Add(options.Depth.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        await git.RunAsync(worktree, args, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts an unpublished tree's stale clock (its mtime).</summary>
+    public static void MarkUnpublished(string path)
+    {
+        try
+        {
+            if (System.IO.Directory.Exists(path))
+            {
+                System.IO.Directory.SetLastWriteTimeUtc(path, DateTime.UtcNow);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Worst case it is removed earlier than the timeout asked for.
+        }
+    }
+
+    /// <summary>
+    /// Removes everything under <c>.worktrees</c> (and v3-layout trees in the root) that is not
+    /// the served tree and whose stale clock has run out. Returns how many were removed.
+    /// </summary>
+    public int RemoveStale(string? served)
+    {
+        var removed = 0;
+        var now = DateTime.UtcNow;
+        foreach (var entry in Candidates())
+        {
+            if (served is not null && entry == served)
+            {
+                continue;
+            }
+            var age = now - Modified(entry);
+            if (options.StaleWorktreeTimeout > TimeSpan.Zero && age < options.StaleWorktreeTimeout)
+            {
+                continue;
+            }
+            log.Info(1, "removing stale worktree", ("path", entry));
+            Filesystem.RemoveAll(entry);
+            removed++;
+        }
+        return removed;
+    }
+
+    private IEnumerable<string> Candidates()
+    {
+        if (System.IO.Directory.Exists(Directory))
+        {
+            foreach (var e in System.IO.Directory.EnumerateFileSystemEntries(Directory))
+            {
+                yield return e;
+            }
+        }
+        // v3 layout: trees named <hash> or rev-<hash> directly under the root.
+        foreach (var dir in System.IO.Directory.EnumerateDirectories(options.Root))
+        {
+            var name = System.IO.Path.GetFileName(dir);
+            var bare = name.StartsWith("rev-", StringComparison.Ordinal) ? name[4..] : name;
+            if (GitRef.IsFullHash(bare) && File.Exists(System.IO.Path.Combine(dir, ".git")))
+            {
+                yield return dir;
+            }
+        }
+    }
+
+    private static DateTime Modified(string path)
+    {
+        var info = new FileInfo(path);
+        return info.LinkTarget is not null || info.Exists ? info.LastWriteTimeUtc : System.IO.Directory.GetLastWriteTimeUtc(path);
+    }
+}
