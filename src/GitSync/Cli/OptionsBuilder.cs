@@ -101,6 +101,8 @@ internal sealed class OptionsBuilder
             throw new ConfigException("deprecated flag: --change-permissions is no longer supported (use --group-write)");
         }
 
+        RefuseUnimplemented();
+
         var repo = Str("repo");
         if (string.IsNullOrEmpty(repo))
         {
@@ -291,6 +293,31 @@ internal sealed class OptionsBuilder
             Auth = BuildAuth(repo),
         };
     }
+
+    /// <summary>Flags of features still being built are refused rather than silently ignored.</summary>
+    private void RefuseUnimplemented()
+    {
+        foreach (var name in NotYetImplemented)
+        {
+            if (_flags.Get(name) is { } raw && raw.Values.Any(v => raw.Flag.Type switch
+            {
+                FlagType.Bool => ParseBool(v) == true,
+                FlagType.Int => !TryParseInt(v, out var n) || n != 0,
+                _ => v.Length > 0,
+            }))
+            {
+                throw new ConfigException($"unsupported flag: {raw.Origin} is not implemented yet in this version of git-sync");
+            }
+        }
+    }
+
+    internal static readonly string[] NotYetImplemented =
+    [
+        "username", "password-file", "password", "credential", "askpass-url", "cookie-file",
+        "ssh-key-file", "ssh-known-hosts-file", "github-app-private-key-file", "github-app-application-id",
+        "github-app-client-id", "github-app-installation-id",
+        "exechook-command", "sync-hook-command", "pre-publish-exechook-command", "webhook-url",
+    ];
 
     private string ResolveRef()
     {

@@ -41,7 +41,7 @@ internal sealed class Log
     public byte[] Format(int? level, string msg, string? error, (string Key, object? Value)[] kv)
     {
         var buffer = new MemoryStream(256);
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, SkipValidation = true }))
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("logger", "");

@@ -32,7 +32,7 @@ internal sealed class StatusFiles(SyncOptions options, Log log)
             return;
         }
         var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("Msg", log.Redactor.Redact(msg));
