@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using GitSync.Cli;
 using GitSync.Git;
+using GitSync.Hooks;
 using GitSync.Http;
 using GitSync.Logging;
 using GitSync.Platform;
@@ -105,9 +106,59 @@ internal static class Program
             log.Info(0, "serving HTTP", ("endpoint", options.HttpBind));
         }
 
-        var engine = new SyncEngine(options, git, log);
-        var loop = new SyncLoop(options, engine, git, trigger, readiness, metrics, new StatusFiles(options, log), log);
-        var code = await loop.RunAsync(stopSource.Token).ConfigureAwait(false);
+        var hookEnv = gitEnv.Variables;
+        var prePublish = options.PrePublishHook is null ? null : new ExecHook("pre-publish-exechook", options.PrePublishHook, hookEnv, log);
+        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = Timeout.InfiniteTimeSpan };
+        var runners = new List<HookRunner>();
+        if (options.ExecHook is not null)
+        {
+            runners.Add(new HookRunner(new ExecHook("exechook", options.ExecHook, hookEnv, log), options.ExecHook.Backoff, options.OneTime, metrics, log));
+        }
+        if (options.Webhook is not null)
+        {
+            runners.Add(new HookRunner(new WebHook(options.Webhook, http, log), options.Webhook.Backoff, options.OneTime, metrics, log));
+        }
+        using var hookStop = new CancellationTokenSource();
+        var hookTasks = runners.Select(r => Task.Run(() => r.RunAsync(hookStop.Token))).ToList();
+
+        var engine = new SyncEngine(options, git, log, prePublish);
+        var loop = new SyncLoop(options, engine, git, trigger, readiness, metrics, new StatusFiles(options, log), log)
+        {
+            Published = (worktree, hash, _) =>
+            {
+                foreach (var runner in runners)
+                {
+                    runner.Send(worktree, hash);
+                }
+                return Task.CompletedTask;
+            },
+            WaitForHooks = async ct =>
+            {
+                var ok = true;
+                try
+                {
+                    foreach (var runner in runners)
+                    {
+                        ok &= await runner.FirstRun.WaitAsync(ct).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+                return ok;
+            },
+        };
+        int code;
+        try
+        {
+            code = await loop.RunAsync(stopSource.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            hookStop.Cancel();
+            await Task.WhenAll(hookTasks).ConfigureAwait(false);
+        }
         if (stopSource.IsCancellationRequested)
         {
             log.Info(0, "stopped by signal");

@@ -316,7 +316,6 @@ internal sealed class OptionsBuilder
         "username", "password-file", "password", "credential", "askpass-url", "cookie-file",
         "ssh-key-file", "ssh-known-hosts-file", "github-app-private-key-file", "github-app-application-id",
         "github-app-client-id", "github-app-installation-id",
-        "exechook-command", "sync-hook-command", "pre-publish-exechook-command", "webhook-url",
     ];
 
     private string ResolveRef()

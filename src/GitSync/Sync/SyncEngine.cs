@@ -1,5 +1,6 @@
 using GitSync.Cli;
 using GitSync.Git;
+using GitSync.Hooks;
 using GitSync.Logging;
 
 namespace GitSync.Sync;
@@ -15,6 +16,13 @@ internal enum SyncOutcome
 
 internal sealed record SyncResult(SyncOutcome Outcome, string Hash, bool HashChanged);
 
+/// <summary>The pre-publish hook refused a revision: the old link keeps serving; not a sync failure.</summary>
+internal sealed class PrePublishRejectedException(string hash, string reason)
+    : Exception($"pre-publish hook failed for {hash}: {reason}")
+{
+    public string Hash { get; } = hash;
+}
+
 /// <summary>
 /// One sync, top to bottom (spec §3). Steady state is cheap: with a sound served tree the
 /// only process started is one <c>git ls-remote</c> of the ref; the full health checks and
@@ -27,9 +35,10 @@ internal sealed class SyncEngine
     private readonly RootRepository _root;
     private readonly Worktrees _worktrees;
     private readonly Link _link;
-    private readonly Func<string, string, CancellationToken, Task>? _prePublish;
+    private readonly IHook? _prePublish;
+    private string? _builtUnpublished;
 
-    public SyncEngine(SyncOptions options, GitCli git, Log log, Func<string, string, CancellationToken, Task>? prePublish = null)
+    public SyncEngine(SyncOptions options, GitCli git, Log log, IHook? prePublish = null)
     {
         _options = options;
         _log = log;
@@ -103,12 +112,32 @@ internal sealed class SyncEngine
         await _root.ResetSoftAsync(hash, ct).ConfigureAwait(false);
         var target = _worktrees.PathFor(hash);
         var replacing = servedPath == target && Directory.Exists(target);
-        var worktree = await _worktrees.BuildAsync(hash, replacing, ct).ConfigureAwait(false);
+        string worktree;
+        if (_builtUnpublished == hash && !replacing && _worktrees.IsSound(target, hash))
+        {
+            // Built on an earlier attempt and held back by the pre-publish hook: reuse it.
+            worktree = target;
+        }
+        else
+        {
+            _builtUnpublished = null;
+            worktree = await _worktrees.BuildAsync(hash, replacing, ct).ConfigureAwait(false);
+        }
 
         if (_prePublish is not null)
         {
-            await _prePublish(worktree, hash, ct).ConfigureAwait(false);
+            _builtUnpublished = hash;
+            try
+            {
+                await _prePublish.RunAsync(worktree, hash, ct).ConfigureAwait(false);
+                _log.Info(1, "pre-publish hook succeeded", ("hash", hash));
+            }
+            catch (HookException e)
+            {
+                throw new PrePublishRejectedException(hash, e.Message);
+            }
         }
+        _builtUnpublished = null;
 
         ct.ThrowIfCancellationRequested();
         _link.Publish(worktree);

@@ -48,6 +48,22 @@ internal sealed class SyncLoop(
             {
                 return 0;
             }
+            catch (PrePublishRejectedException e)
+            {
+                // A gate, not a failure: keep serving the old tree and ask again after the
+                // hook's backoff (a newer hash, if any, takes this one's place).
+                log.Error(e.Message, "not publishing, will retry", ("hash", e.Hash));
+                files.WriteError("pre-publish hook failed", e.Message);
+                if (options.OneTime)
+                {
+                    return 1;
+                }
+                if (!await WaitAsync(options.PrePublishHook!.Backoff, stop).ConfigureAwait(false))
+                {
+                    return 0;
+                }
+                continue;
+            }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 var message = e is OperationCanceledException ? $"sync timed out after {Duration.Format(options.SyncTimeout)}" : e.Message;
@@ -97,12 +113,9 @@ internal sealed class SyncLoop(
 
             if (options.OneTime)
             {
-                log.Info(0, "exiting after one sync", ("status", 0));
-                if (WaitForHooks is not null && !await WaitForHooks(stop).ConfigureAwait(false))
-                {
-                    return 1;
-                }
-                return 0;
+                var hooksOk = WaitForHooks is null || await WaitForHooks(stop).ConfigureAwait(false);
+                log.Info(0, "exiting after one sync", ("status", hooksOk ? 0 : 1));
+                return hooksOk ? 0 : 1;
             }
             if (options.RefIsHash && result.Hash == options.Ref)
             {

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace GitSync.Platform;
+
+/// <summary>What a child process produced.</summary>
+internal sealed record ChildResult(int ExitCode, string Stdout, string Stderr);
+
+/// <summary>
+/// Runs a child process in its own process group (via <c>setsid --wait</c>) so that cancelling
+/// kills it <em>and</em> everything it spawned, even descendants that re-parented themselves.
+/// stdout and stderr are read concurrently; every pipe is closed explicitly (disposing a
+/// Process does not, and leaked pipes pile up until a GC).
+/// </summary>
+internal static class ChildProcess
+{
+    private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+
+    /// <exception cref="System.ComponentModel.Win32Exception">The program could not be started.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; the process group was killed.</exception>
+    public static async Task<ChildResult> RunAsync(string fileName, IReadOnlyList<string> args, string? workDir,
+        IReadOnlyDictionary<string, string>? environment, string? stdin, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var psi = new ProcessStartInfo
+        {
+            FileName = Setsid ?? fileName,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        if (Setsid is not null)
+        {
+            psi.ArgumentList.Add("--wait");
+            psi.ArgumentList.Add(fileName);
+        }
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        if (workDir is not null)
+        {
+            psi.WorkingDirectory = workDir;
+        }
+        if (environment is not null)
+        {
+            foreach (var (k, v) in environment)
+            {
+                psi.Environment[k] = v;
+            }
+        }
+
+        using var process = new Process { StartInfo = psi };
+        process.Start();
+        var pid = process.Id;
+        var stdout = process.StandardOutput;
+        var stderr = process.StandardError;
+        var input = process.StandardInput;
+        try
+        {
+            var outTask = stdout.ReadToEndAsync(CancellationToken.None);
+            var errTask = stderr.ReadToEndAsync(CancellationToken.None);
+            try
+            {
+                if (stdin is not null)
+                {
+                    await input.WriteAsync(stdin.AsMemory(), ct).ConfigureAwait(false);
+                }
+            }
+            catch (IOException)
+            {
+                // The child exited without reading its input; its exit code tells the story.
+            }
+            finally
+            {
+                input.Dispose();
+            }
+
+            using (ct.Register(() => KillGroup(process, pid)))
+            {
+                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            var output = await outTask.ConfigureAwait(false);
+            var error = await errTask.ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+            return new ChildResult(process.ExitCode, output, error);
+        }
+        finally
+        {
+            stdout.Dispose();
+            stderr.Dispose();
+            input.Dispose();
+        }
+    }
+
+    private static void KillGroup(Process process, int pid)
+    {
+        try
+        {
+            if (Setsid is not null)
+            {
+                Native.Kill(-pid, Native.SigKill);
+            }
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone.
+        }
+    }
+}
