@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using GitSync.Auth;
 using GitSync.Cli;
 using GitSync.Git;
 using GitSync.Hooks;
@@ -85,7 +86,10 @@ internal static class Program
         var trigger = new SyncTrigger();
         using var signals = RegisterSignals(options, log, stopSource, trigger);
 
+        var metrics = options.HttpMetrics ? new SyncMetrics() : null;
+        var credentials = new CredentialSetup(options, log, metrics);
         using var gitEnv = GitEnvironment.Create();
+        credentials.ConfigureEnvironment(gitEnv.Variables);
         var git = new GitCli(options.GitPath, gitEnv.Variables, log);
         var version = await git.RunAsync(null, ["version"], stopSource.Token, check: false).ConfigureAwait(false);
         if (version.ExitCode != 0)
@@ -93,11 +97,10 @@ internal static class Program
             throw new ConfigException($"can't run git (--git={options.GitPath}): {version.Stderr.Trim()}");
         }
         log.Info(1, "git version", ("version", version.Stdout.Trim()));
-        await gitEnv.WriteConfigAsync(git, options, stopSource.Token).ConfigureAwait(false);
+        await gitEnv.WriteConfigAsync(git, options, credentials.GitConfig(), stopSource.Token).ConfigureAwait(false);
 
         Directory.CreateDirectory(options.Root);
         var readiness = new Readiness();
-        var metrics = options.HttpMetrics ? new SyncMetrics() : null;
         await using var endpoint = options.HttpBind is null ? null
             : new HttpEndpoint(Bind.Parse(options.HttpBind)!, readiness, metrics, options.HttpPprof, log);
         if (endpoint is not null)
@@ -124,6 +127,7 @@ internal static class Program
         var engine = new SyncEngine(options, git, log, prePublish);
         var loop = new SyncLoop(options, engine, git, trigger, readiness, metrics, new StatusFiles(options, log), log)
         {
+            BeforeSync = ct => credentials.RefreshAsync(git, ct),
             Published = (worktree, hash, _) =>
             {
                 foreach (var runner in runners)

@@ -40,7 +40,7 @@ internal sealed class GitEnvironment : IDisposable
     }
 
     /// <summary>git-sync's defaults first, then the user's --git-config entries, which may override them.</summary>
-    public async Task WriteConfigAsync(GitCli git, SyncOptions options, CancellationToken ct)
+    public async Task WriteConfigAsync(GitCli git, SyncOptions options, IEnumerable<(string Key, string Value)> credentialConfig, CancellationToken ct)
     {
         (string Key, string Value, bool Add)[] defaults =
         [
@@ -53,6 +53,10 @@ internal sealed class GitEnvironment : IDisposable
         foreach (var (key, value, add) in defaults)
         {
             await SetAsync(git, key, value, add, ct).ConfigureAwait(false);
+        }
+        foreach (var (key, value) in credentialConfig)
+        {
+            await SetAsync(git, key, value, add: false, ct).ConfigureAwait(false);
         }
         foreach (var (key, value) in options.GitConfig)
         {

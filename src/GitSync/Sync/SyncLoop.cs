@@ -21,6 +21,9 @@ internal sealed class SyncLoop(
     StatusFiles files,
     Log log)
 {
+    /// <summary>Runs before each sync, inside its timeout (credential refresh).</summary>
+    public Func<CancellationToken, Task>? BeforeSync { get; init; }
+
     /// <summary>Called after each update with the served hash (hooks subscribe here).</summary>
     public Func<string, string, CancellationToken, Task>? Published { get; init; }
 
@@ -42,6 +45,10 @@ internal sealed class SyncLoop(
             SyncResult result;
             try
             {
+                if (BeforeSync is not null)
+                {
+                    await BeforeSync(timeout.Token).ConfigureAwait(false);
+                }
                 result = await engine.SyncAsync(firstSync, fullCheck, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (stop.IsCancellationRequested && e is OperationCanceledException or GitException)
