@@ -68,21 +68,36 @@ internal sealed class SyncEngine
         return GitRef.IsFullHash(name) ? name : null;
     }
 
+    /// <summary>
+    /// What the link serves: its target, the hash it is named after, and whether it is sound
+    /// (served from .worktrees/&lt;hash&gt; rather than a v3 layout, intact, and its repo present).
+    /// Reads a symlink and two small files; starts no process.
+    /// </summary>
+    private (string? Path, string? Hash, bool Sound) Served()
+    {
+        var path = _link.Target();
+        var hash = ServedHash();
+        var sound = hash is not null
+            && path == _worktrees.PathFor(hash)
+            && Directory.Exists(_root.GitDir)
+            && _worktrees.IsSound(path, hash);
+        return (path, hash, sound);
+    }
+
     /// <param name="firstSync">The first sync of this process: always fetch and always count as an update.</param>
     /// <param name="fullCheck">Run the full root health checks (start-up, after a failure).</param>
     public async Task<SyncResult> SyncAsync(bool firstSync, bool fullCheck, CancellationToken ct)
     {
-        if (fullCheck)
+        var served = Served();
+        // A missing repo or a broken served tree is repaired in this same sync, not after a
+        // failure: the full check costs little next to the rebuild that follows anyway.
+        if (fullCheck || !served.Sound)
         {
+            fullCheck = true;
             await _root.EnsureHealthyAsync(ct).ConfigureAwait(false);
+            served = Served();
         }
-        var servedPath = _link.Target();
-        var servedHash = ServedHash();
-        // Served from .worktrees/<hash> (not a v3 layout) and intact?
-        var servedSound = servedHash is not null
-            && servedPath == _worktrees.PathFor(servedHash)
-            && _worktrees.IsSound(servedPath, servedHash)
-            && Directory.Exists(_root.GitDir);
+        var (servedPath, servedHash, servedSound) = served;
 
         if (!firstSync && !fullCheck && servedSound && !_options.RefIsHash)
         {
