@@ -32,28 +32,41 @@ internal sealed class OptionsBuilder
         _warnings = [.. flags.Warnings];
     }
 
-    /// <summary>Best-effort error-file path for reporting a configuration error.</summary>
+    /// <summary>
+    /// Best-effort error-file path for reporting a configuration error. Scans leniently (the
+    /// command line may be the very thing that is broken): the last --error-file and --root given
+    /// on the command line (any spelling), else their environment variables.
+    /// </summary>
     public static string? ErrorFileFor(IReadOnlyList<string> args, Func<string, string?> getEnv)
     {
-        try
+        string? Scan(string name)
         {
-            var flags = FlagParser.Parse(args, getEnv);
-            var errorFile = flags.Get("error-file")?.Last;
-            if (string.IsNullOrEmpty(errorFile))
+            string? found = null;
+            for (var i = 0; i < args.Count; i++)
             {
-                return null;
+                var a = args[i].TrimStart('-');
+                if (a == name && i + 1 < args.Count)
+                {
+                    found = args[i + 1];
+                }
+                else if (a.StartsWith(name + "=", StringComparison.Ordinal))
+                {
+                    found = a[(name.Length + 1)..];
+                }
             }
-            if (Path.IsPathRooted(errorFile))
-            {
-                return errorFile;
-            }
-            var root = flags.Get("root")?.Last;
-            return string.IsNullOrEmpty(root) ? null : Path.Combine(Path.GetFullPath(root), errorFile);
+            return found ?? FlagTable.Find(name)!.Env.Select(getEnv).LastOrDefault(v => v is not null);
         }
-        catch (ConfigException)
+        var errorFile = Scan("error-file");
+        if (string.IsNullOrEmpty(errorFile))
         {
             return null;
         }
+        if (Path.IsPathRooted(errorFile))
+        {
+            return errorFile;
+        }
+        var root = Scan("root");
+        return string.IsNullOrEmpty(root) ? null : Path.Combine(Path.GetFullPath(root), errorFile);
     }
 
     public static CliRequest Build(IReadOnlyList<string> args, Func<string, string?> getEnv)
@@ -231,10 +244,10 @@ internal sealed class OptionsBuilder
             _ = Http.Bind.Parse(httpBind) ?? throw new ConfigException($"invalid flag: --http-bind must be ADDRESS:PORT (got \"{httpBind}\")");
         }
 
-        var gitConfig = new List<KeyValuePair<string, string>>();
+        var gitConfig = new List<GitConfigEntry>();
         try
         {
-            gitConfig.AddRange(GitConfigSpec.Parse(Str("git-config")));
+            gitConfig.AddRange(GitConfigSpec.Parse(Str("git-config")).Select(kv => new GitConfigEntry(kv.Key, kv.Value, Add: false)));
         }
         catch (FormatException e)
         {
@@ -244,7 +257,7 @@ internal sealed class OptionsBuilder
         {
             try
             {
-                gitConfig.AddRange(GitConfigSpec.Parse(entry, single: true));
+                gitConfig.AddRange(GitConfigSpec.Parse(entry, single: true).Select(kv => new GitConfigEntry(kv.Key, kv.Value, Add: true)));
             }
             catch (FormatException e)
             {

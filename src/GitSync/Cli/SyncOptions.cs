@@ -53,7 +53,7 @@ internal sealed record SyncOptions
     public bool AddUser { get; init; }
 
     public string GitPath { get; init; } = "git";
-    public IReadOnlyList<KeyValuePair<string, string>> GitConfig { get; init; } = [];
+    public IReadOnlyList<GitConfigEntry> GitConfig { get; init; } = [];
     public GcMode GitGc { get; init; } = GcMode.Always;
 
     public string? HttpBind { get; init; }
@@ -70,6 +70,9 @@ internal sealed record SyncOptions
     /// <summary>A full hash as the ref: once synced there is nothing more to poll for.</summary>
     public bool RefIsHash => GitRef.IsFullHash(Ref);
 }
+
+/// <summary>One user git config entry: <c>--git-config</c> sets (replaces), <c>--git-config-add</c> adds a value.</summary>
+internal sealed record GitConfigEntry(string Key, string Value, bool Add);
 
 /// <summary>One per-URL credential (<c>--credential</c>).</summary>
 internal sealed record Credential(string Url, string Username, string? Password, string? PasswordFile);

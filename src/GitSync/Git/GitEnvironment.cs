@@ -58,9 +58,9 @@ internal sealed class GitEnvironment : IDisposable
         {
             await SetAsync(git, key, value, add: false, ct).ConfigureAwait(false);
         }
-        foreach (var (key, value) in options.GitConfig)
+        foreach (var entry in options.GitConfig)
         {
-            await SetAsync(git, key, value, add: false, ct).ConfigureAwait(false);
+            await SetAsync(git, entry.Key, entry.Value, entry.Add, ct).ConfigureAwait(false);
         }
     }
 

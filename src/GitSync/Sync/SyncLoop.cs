@@ -107,10 +107,9 @@ internal sealed class SyncLoop(
             {
                 metrics?.Sync("noop", elapsed);
             }
-            if (result.Outcome == SyncOutcome.Updated)
-            {
-                await CleanupAsync(timeout.Token).ConfigureAwait(false);
-            }
+            // After every successful sync, so stale trees go once their timeout passes even
+            // while the ref stands still (a directory listing when nothing is due).
+            await CleanupAsync(timeout.Token).ConfigureAwait(false);
             readiness.MarkReady();
             files.ClearError();
             failures = 0;
