@@ -57,6 +57,14 @@ internal static class Program
             StatusFiles.WriteConfigError(options.ErrorFile, "ERROR: " + e.Message);
             return 1;
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Last line of defence: a bug must still end as one log line and exit 1, never a
+            // stack trace on stderr.
+            log.Error($"{e.GetType().Name}: {e.Message}", "unexpected error, exiting");
+            StatusFiles.WriteConfigError(options.ErrorFile, "ERROR: " + e.Message);
+            return 1;
+        }
     }
 
     private static async Task<int> RunAsync(SyncOptions options, Log log)
@@ -87,8 +95,10 @@ internal static class Program
         using var signals = RegisterSignals(options, log, stopSource, trigger);
 
         var metrics = options.HttpMetrics ? new SyncMetrics() : null;
-        var credentials = new CredentialSetup(options, log, metrics);
         using var gitEnv = GitEnvironment.Create();
+        await using var credentials = new CredentialSetup(options, log, metrics, gitEnv.Directory);
+        // From here on git gets --repo without an embedded password (that went to the credential cache).
+        options = options with { Repo = credentials.Repo };
         credentials.ConfigureEnvironment(gitEnv.Variables);
         var git = new GitCli(options.GitPath, gitEnv.Variables, log);
         var version = await git.RunAsync(null, ["version"], stopSource.Token, check: false).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Text;
 using GitSync.Cli;
 using GitSync.Git;
 using GitSync.Http;
@@ -11,24 +12,253 @@ namespace GitSync.Auth;
 /// <see cref="RefreshAsync"/> before every sync (password file re-read, askpass URL, GitHub App
 /// token, per-URL credentials fed to <c>git credential approve</c>).
 /// </summary>
-internal sealed class CredentialSetup(SyncOptions options, Log log, SyncMetrics? metrics)
+/// <remarks>
+/// Secrets live in git-sync's memory and in git's credential-cache daemon, which listens in the
+/// private 0700 directory outside <c>--root</c>. They reach git only on the stdin of
+/// <c>git credential approve</c>: never in an argument list, never in a child's environment.
+/// </remarks>
+internal sealed class CredentialSetup : IAsyncDisposable
 {
+    /// <summary>The fixed path upstream uses for <c>--cookie-file</c>.</summary>
+    public const string CookieFilePath = "/etc/git-secret/cookie_file";
+
+    /// <summary>Environment variables that carry secrets into git-sync; children must not inherit them.</summary>
+    private static readonly string[] SecretEnvironment =
+        ["GITSYNC_PASSWORD", "GIT_SYNC_PASSWORD", "GITSYNC_GITHUB_APP_PRIVATE_KEY", "GITSYNC_CREDENTIAL"];
+
+    private readonly SyncOptions _options;
+    private readonly AuthOptions _auth;
+    private readonly Log _log;
+    private readonly SyncMetrics? _metrics;
+    private readonly TimeProvider _time;
+    private readonly GitCredentialCache _cache;
+    private readonly HttpClient? _http;
+    private readonly AskpassClient? _askpass;
+    private readonly GitHubApp? _gitHubApp;
+    private readonly (string Username, string Password)? _urlCredential;
+    private GitHubAppToken? _appToken;
+    private GitCli? _git;
+
+    public CredentialSetup(SyncOptions options, Log log, SyncMetrics? metrics, string privateDirectory, TimeProvider? time = null)
+    {
+        _options = options;
+        _auth = options.Auth;
+        _log = log;
+        _metrics = metrics;
+        _time = time ?? TimeProvider.System;
+
+        // https://user:pass@host/… : the password goes to the credential cache, and the URL git
+        // is given (argv, origin in .git/config under --root) carries no secret.
+        var (url, username, password) = RepoUrl.SplitCredentials(options.Repo);
+        Repo = url;
+        if (password is not null)
+        {
+            log.Redactor.AddSecret(password);
+            _urlCredential = (username ?? "", password);
+        }
+
+        var longestWait = options.Period > options.InitPeriod ? options.Period : options.InitPeriod;
+        _cache = new GitCredentialCache(privateDirectory, options.SyncTimeout + longestWait + TimeSpan.FromMinutes(1), log);
+
+        if (_auth.AskpassUrl is not null || IsGitHubApp)
+        {
+            _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+            {
+                Timeout = Timeout.InfiniteTimeSpan,
+            };
+        }
+        if (_auth.AskpassUrl is { } askpassUrl)
+        {
+            _askpass = new AskpassClient(_http!, askpassUrl);
+        }
+        if (IsGitHubApp)
+        {
+            _gitHubApp = new GitHubApp(_http!, _auth, _time);
+        }
+    }
+
+    /// <summary>The repository URL to give git: <c>--repo</c> without any embedded password.</summary>
+    public string Repo { get; }
+
+    private bool IsGitHubApp => _auth.GitHubAppInstallationId != 0;
+
     /// <summary>Adds what git needs to the environment of every git child, and validates files.</summary>
     public void ConfigureEnvironment(IDictionary<string, string> environment)
     {
-        _ = options;
-        _ = log;
-        _ = metrics;
-        _ = environment;
+        // git-sync has read these already; no git, ssh or hook should inherit them.
+        foreach (var name in SecretEnvironment)
+        {
+            Environment.SetEnvironmentVariable(name, null);
+        }
+
+        var callerCommand = Environment.GetEnvironmentVariable("GIT_SSH_COMMAND");
+        var keyFiles = SshCommand.KeyFiles(_auth, callerCommand);
+        if (RepoUrl.IsSsh(Repo))
+        {
+            // Submodules may use SSH too, but only for an SSH --repo do we know the files are
+            // needed, so only then is a missing one an error (upstream never checks).
+            foreach (var key in keyFiles)
+            {
+                RequireReadable(key, "--ssh-key-file", "SSH key file");
+            }
+            if (_auth.SshKnownHosts)
+            {
+                RequireReadable(_auth.SshKnownHostsFile, "--ssh-known-hosts-file", "SSH known_hosts file");
+            }
+        }
+        var sshCommand = SshCommand.Build(_auth, callerCommand, _options.Verbosity, keyFiles);
+        environment["GIT_SSH_COMMAND"] = sshCommand;
+        _log.Info(2, "set up git SSH", ("GIT_SSH_COMMAND", sshCommand));
+
+        if (_auth.CookieFile)
+        {
+            RequireReadable(CookieFilePath, "--cookie-file", "git cookie file");
+        }
     }
 
     /// <summary>Extra <c>git config</c> entries git-sync writes at start-up (before the user's).</summary>
-    public IEnumerable<(string Key, string Value)> GitConfig() => [];
+    public IEnumerable<(string Key, string Value)> GitConfig()
+    {
+        yield return ("credential.helper", _cache.HelperConfig);
+        if (_auth.CookieFile)
+        {
+            yield return ("http.cookiefile", CookieFilePath);
+        }
+    }
 
     /// <summary>Runs before every sync, inside its timeout. A failure fails that sync.</summary>
-    public Task RefreshAsync(GitCli git, CancellationToken ct)
+    public async Task RefreshAsync(GitCli git, CancellationToken ct)
     {
-        _ = git;
-        return Task.CompletedTask;
+        _git = git;
+
+        // Stored again every time: a rotated password file is picked up, and a credential git
+        // dropped after a rejection (or that expired in the cache) comes back.
+        if (_auth.Username is { } username)
+        {
+            var password = _auth.Password ?? ReadPasswordFile(_auth.PasswordFile!, "--password-file");
+            await ApproveForRepoAsync(git, username, password, ct).ConfigureAwait(false);
+        }
+        else if (_urlCredential is { } fromUrl)
+        {
+            await ApproveForRepoAsync(git, fromUrl.Username, fromUrl.Password, ct).ConfigureAwait(false);
+        }
+
+        foreach (var credential in _auth.Credentials)
+        {
+            var password = credential.Password ?? ReadPasswordFile(credential.PasswordFile!, "--credential");
+            await _cache.ApproveAsync(git, credential.Url, credential.Username, password, ct).ConfigureAwait(false);
+        }
+
+        if (_askpass is not null)
+        {
+            await RefreshFromAskpassAsync(git, ct).ConfigureAwait(false);
+        }
+
+        if (_gitHubApp is not null)
+        {
+            await RefreshGitHubAppTokenAsync(git, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RefreshFromAskpassAsync(GitCli git, CancellationToken ct)
+    {
+        _log.Info(3, "calling askpass URL to get credentials", ("url", _auth.AskpassUrl));
+        try
+        {
+            var (username, password) = await _askpass!.FetchAsync(ct).ConfigureAwait(false);
+            _log.Redactor.AddSecret(password);
+            await ApproveForRepoAsync(git, username, password, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            _metrics?.AskpassCall(false);
+            throw;
+        }
+        _metrics?.AskpassCall(true);
+    }
+
+    private async Task RefreshGitHubAppTokenAsync(GitCli git, CancellationToken ct)
+    {
+        if (_appToken is null || _appToken.NeedsRefresh(_time.GetUtcNow()))
+        {
+            _log.Info(3, "refreshing GitHub App token", ("endpoint", _gitHubApp!.TokenEndpoint.ToString()));
+            try
+            {
+                var token = await _gitHubApp!.RequestTokenAsync(jwt => _log.Redactor.AddSecret(jwt), ct).ConfigureAwait(false);
+                _log.Redactor.AddSecret(token.Token);
+                _appToken = token;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                _metrics?.GitHubAppTokenRefresh(false);
+                throw;
+            }
+            _metrics?.GitHubAppTokenRefresh(true);
+            _log.Info(1, "refreshed GitHub App token", ("expiresAt", _appToken.ExpiresAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        await ApproveForRepoAsync(git, GitHubApp.Username, _appToken.Token, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stores a credential for --repo. A path or scp-like address has no scheme for git's
+    /// credential protocol (and never asks for a password), so there is nothing to store.
+    /// </summary>
+    private Task ApproveForRepoAsync(GitCli git, string username, string password, CancellationToken ct)
+    {
+        if (!Repo.Contains("://", StringComparison.Ordinal))
+        {
+            _log.Redactor.AddSecret(password);
+            _log.Info(3, "not storing a credential for a repo that is not a URL", ("repo", Repo));
+            return Task.CompletedTask;
+        }
+        return _cache.ApproveAsync(git, Repo, username, password, ct);
+    }
+
+    /// <summary>The file's bytes as they are (no trimming: a token may end in a space).</summary>
+    private string ReadPasswordFile(string path, string flag)
+    {
+        try
+        {
+            var password = Encoding.UTF8.GetString(File.ReadAllBytes(path));
+            _log.Redactor.AddSecret(password);
+            _log.Redactor.AddSecret(password.TrimEnd('\n', '\r'));
+            return password;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"can't read password file {path} ({flag}): {Reason(e)}", e);
+        }
+    }
+
+    private static void RequireReadable(string path, string flag, string what)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                throw new ConfigException($"invalid flag: {flag}: the {what} {path} is a directory");
+            }
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"invalid flag: {flag}: can't read the {what} {path}: {Reason(e)}");
+        }
+    }
+
+    private static string Reason(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => "no such file",
+        UnauthorizedAccessException => "permission denied",
+        _ => e.Message,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_git is not null)
+        {
+            await _cache.StopAsync(_git).ConfigureAwait(false);
+        }
+        _http?.Dispose();
     }
 }

@@ -324,12 +324,7 @@ internal sealed class OptionsBuilder
         }
     }
 
-    internal static readonly string[] NotYetImplemented =
-    [
-        "username", "password-file", "password", "credential", "askpass-url", "cookie-file",
-        "ssh-key-file", "ssh-known-hosts-file", "github-app-private-key-file", "github-app-application-id",
-        "github-app-client-id", "github-app-installation-id",
-    ];
+    internal static readonly string[] NotYetImplemented = [];
 
     private string ResolveRef()
     {
