@@ -121,7 +121,9 @@ internal static class Program
 
         var hookEnv = gitEnv.Variables;
         var prePublish = options.PrePublishHook is null ? null : new ExecHook("pre-publish-exechook", options.PrePublishHook, hookEnv, log);
-        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = Timeout.InfiniteTimeSpan };
+        // Only a webhook needs an HTTP client: without one its code pages are never touched.
+        using var http = options.Webhook is null ? null
+            : new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = Timeout.InfiniteTimeSpan };
         var runners = new List<HookRunner>();
         if (options.ExecHook is not null)
         {
@@ -129,7 +131,7 @@ internal static class Program
         }
         if (options.Webhook is not null)
         {
-            runners.Add(new HookRunner(new WebHook(options.Webhook, http, log), options.Webhook.Backoff, options.OneTime, metrics, log));
+            runners.Add(new HookRunner(new WebHook(options.Webhook, http!, log), options.Webhook.Backoff, options.OneTime, metrics, log));
         }
         using var hookStop = new CancellationTokenSource();
         var hookTasks = runners.Select(r => Task.Run(() => r.RunAsync(hookStop.Token))).ToList();
