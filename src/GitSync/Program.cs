@@ -39,6 +39,13 @@ internal static class Program
             case CliAction.Version:
                 Console.Out.WriteLine(VersionText());
                 return 0;
+            case CliAction.Check:
+                foreach (var warning in request.Warnings)
+                {
+                    await Console.Error.WriteLineAsync("WARNING: " + warning).ConfigureAwait(false);
+                }
+                Console.Out.WriteLine(EffectiveConfiguration.Render(request.Options!));
+                return 0;
         }
 
         var options = request.Options!;
@@ -111,8 +118,12 @@ internal static class Program
 
         Directory.CreateDirectory(options.Root);
         var readiness = new Readiness();
+        var status = new SyncStatus();
+        var push = options.PushTrigger is null ? null : new PushTrigger(options.PushTrigger, options.Ref, trigger, status, metrics, log);
+        var pushMode = options.PushTrigger is null ? "off" : options.PushTrigger.SecretFile is null ? "unauthenticated" : "authenticated";
         await using var endpoint = options.HttpBind is null ? null
-            : new HttpEndpoint(Bind.Parse(options.HttpBind)!, readiness, metrics, options.HttpPprof, log);
+            : new HttpEndpoint(Bind.Parse(options.HttpBind)!, readiness, metrics, options.HttpPprof, log,
+                new StatusPage(status, readiness, options.Repo, options.Ref, options.Link, pushMode, log.Redactor), push);
         if (endpoint is not null)
         {
             endpoint.Start();
@@ -140,6 +151,7 @@ internal static class Program
         var loop = new SyncLoop(options, engine, git, trigger, readiness, metrics, new StatusFiles(options, log), log)
         {
             BeforeSync = ct => credentials.RefreshAsync(git, ct),
+            Status = status,
             Published = (worktree, hash, _) =>
             {
                 foreach (var runner in runners)

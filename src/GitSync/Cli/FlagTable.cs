@@ -123,15 +123,21 @@ internal static class FlagTable
         F("git-gc", FlagType.String, "always", "Garbage collection after worktrees are removed: auto, always, aggressive or off.", "git"),
 
         // HTTP endpoint.
-        F("http-bind", FlagType.String, "", "Serve HTTP on this address:port (':1234' for all interfaces): / answers 200 once synced.", "http"),
+        F("http-bind", FlagType.String, "", "Serve HTTP on this address:port (':1234' for all interfaces): / answers 200 once synced, /status the sync state as JSON.", "http"),
         F("http-metrics", FlagType.Bool, "false", "Serve Prometheus metrics at /metrics (needs --http-bind).", "http"),
         F("http-pprof", FlagType.Bool, "false", "Serve runtime diagnostics under /debug/pprof/ (needs --http-bind).", "http"),
+        F("push-trigger-secret-file", FlagType.String, "", "Accept push webhooks at POST /trigger (needs --http-bind): a push that can move --ref syncs at once. Requests must carry X-Hub-Signature-256 (GitHub, Gitea, Forgejo), X-Gitlab-Token (GitLab) or Authorization: Bearer made with a secret from this file (one per line; re-read when it changes).", "http") with { Env = ["GITSYNC_PUSH_TRIGGER_SECRET_FILE"] },
+        F("push-trigger-insecure-no-auth", FlagType.Bool, "false", "INSECURE: accept POST /trigger without any authentication, from anyone who can reach --http-bind. Use --push-trigger-secret-file instead.", "http") with { Env = ["GITSYNC_PUSH_TRIGGER_INSECURE_NO_AUTH"] },
+        F("push-trigger-max-body-bytes", FlagType.Int, "1048576", "The largest request body /trigger reads; larger ones are answered 413.", "http") with { Env = ["GITSYNC_PUSH_TRIGGER_MAX_BODY_BYTES"] },
+        F("push-trigger-rate-limit", FlagType.Int, "5", "/trigger requests per second accepted from one source address after its burst (IPv6: per /64); more are answered 429. 0 turns the limit off.", "http") with { Env = ["GITSYNC_PUSH_TRIGGER_RATE_LIMIT"] },
+        F("push-trigger-burst", FlagType.Int, "50", "/trigger requests one source address may send at once before --push-trigger-rate-limit applies.", "http") with { Env = ["GITSYNC_PUSH_TRIGGER_BURST"] },
 
         // Output.
         F("verbose", FlagType.Int, "0", "Log verbosity: 0 updates, 2 the loop, 5 every git command, 6 their output, 9 tracing.", "output") with { Short = 'v', Env = ["GITSYNC_VERBOSE"] },
         new Flag("version", FlagType.Bool, "false", "Print the version and exit.") { Section = "output" },
         new Flag("help", FlagType.Bool, "false", "Print help and exit.") { Short = 'h', Section = "output" },
         new Flag("man", FlagType.Bool, "false", "Print the full manual and exit.") { Section = "output" },
+        new Flag("check", FlagType.Bool, "false", "Validate the flags and environment, print the effective configuration as JSON (secrets masked) and exit: 0 if valid, 1 if not.") { Section = "output" },
 
         // v3 spellings: accepted, warned about, mapped onto their replacements.
         Old("branch", FlagType.String, "--ref", "The branch to sync (v3).", "GIT_SYNC_BRANCH"),

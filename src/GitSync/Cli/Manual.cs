@@ -75,6 +75,10 @@ internal static class Manual
         sb.AppendLine("    GET /               503 until the first successful sync, then 200");
         sb.AppendLine("    GET /metrics        Prometheus metrics (--http-metrics)");
         sb.AppendLine("    GET /debug/pprof/   .NET runtime diagnostics as text (--http-pprof)");
+        sb.AppendLine("    GET /status         JSON: repo (redacted), ref, served hash, last success, last error,");
+        sb.AppendLine("                        consecutive failures, sync counts, last push trigger");
+        sb.AppendLine("    POST /trigger       push webhook receiver (--push-trigger-secret-file): 202 queued,");
+        sb.AppendLine("                        200 ignored, 401/405/413/429 rejected; see docs/push-trigger.md");
         return sb.ToString();
     }
 

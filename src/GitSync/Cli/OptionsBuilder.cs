@@ -9,6 +9,7 @@ internal enum CliAction
     Run,
     Help,
     Man,
+    Check,
     Version,
 }
 
@@ -88,7 +89,7 @@ internal sealed class OptionsBuilder
             return new CliRequest(CliAction.Version, null, builder._warnings);
         }
         var options = builder.BuildOptions();
-        return new CliRequest(CliAction.Run, options, builder._warnings);
+        return new CliRequest(builder.Bool("check") ? CliAction.Check : CliAction.Run, options, builder._warnings);
     }
 
     private void CheckTypes()
@@ -239,6 +240,7 @@ internal sealed class OptionsBuilder
         {
             throw new ConfigException("required flag: --http-bind must be specified when --http-pprof is set");
         }
+        var pushTrigger = BuildPushTrigger(httpBind is not null);
         if (httpBind is not null)
         {
             _ = Http.Bind.Parse(httpBind) ?? throw new ConfigException($"invalid flag: --http-bind must be ADDRESS:PORT (got \"{httpBind}\")");
@@ -299,6 +301,7 @@ internal sealed class OptionsBuilder
             HttpBind = httpBind,
             HttpMetrics = httpMetrics,
             HttpPprof = httpPprof,
+            PushTrigger = pushTrigger,
             Verbosity = verbosity,
             ExecHook = BuildExecHook(),
             PrePublishHook = BuildCommandHook("pre-publish-exechook"),
@@ -413,6 +416,41 @@ internal sealed class OptionsBuilder
             throw new ConfigException("invalid flag: --webhook-method must not be empty");
         }
         return new WebhookOptions(url, method, status, timeout, backoff);
+    }
+
+    private PushTriggerOptions? BuildPushTrigger(bool httpBind)
+    {
+        var secretFile = NullIfEmpty(Str("push-trigger-secret-file"));
+        var insecure = Bool("push-trigger-insecure-no-auth");
+        if (secretFile is null && !insecure)
+        {
+            return null;
+        }
+        var flag = secretFile is not null ? "--push-trigger-secret-file" : "--push-trigger-insecure-no-auth";
+        if (secretFile is not null && insecure)
+        {
+            throw new ConfigException("invalid flag: only one of --push-trigger-secret-file and --push-trigger-insecure-no-auth may be specified");
+        }
+        if (!httpBind)
+        {
+            throw new ConfigException($"required flag: --http-bind must be specified when {flag} is set");
+        }
+        var maxBody = Int("push-trigger-max-body-bytes");
+        if (maxBody is < 1 or > 64 * 1024 * 1024)
+        {
+            throw new ConfigException("invalid flag: --push-trigger-max-body-bytes must be between 1 and 67108864");
+        }
+        var rate = Int("push-trigger-rate-limit");
+        if (rate < 0)
+        {
+            throw new ConfigException("invalid flag: --push-trigger-rate-limit must be greater than or equal to 0");
+        }
+        var burst = Int("push-trigger-burst");
+        if (burst < 1)
+        {
+            throw new ConfigException("invalid flag: --push-trigger-burst must be at least 1");
+        }
+        return new PushTriggerOptions(secretFile is null ? null : Path.GetFullPath(secretFile), maxBody, rate, burst);
     }
 
     private AuthOptions BuildAuth(string repo)

@@ -22,6 +22,12 @@ internal sealed record CommandHookOptions(string Command, TimeSpan Timeout, Time
 internal sealed record WebhookOptions(string Url, string Method, int SuccessStatus, TimeSpan Timeout, TimeSpan Backoff);
 
 /// <summary>
+/// The push trigger (<c>POST /trigger</c>): the secret file (null only when running
+/// unauthenticated was asked for explicitly), the body size limit, and the per-source rate limit.
+/// </summary>
+internal sealed record PushTriggerOptions(string? SecretFile, int MaxBodyBytes, int RatePerSecond, int Burst);
+
+/// <summary>
 /// Everything git-sync was told, validated once at start-up. Paths are absolute; durations and
 /// budgets are resolved (init values default to steady-state ones); nothing reads flags or
 /// environment variables after this is built.
@@ -59,6 +65,7 @@ internal sealed record SyncOptions
     public string? HttpBind { get; init; }
     public bool HttpMetrics { get; init; }
     public bool HttpPprof { get; init; }
+    public PushTriggerOptions? PushTrigger { get; init; }
     public int Verbosity { get; init; }
 
     public CommandHookOptions? ExecHook { get; init; }

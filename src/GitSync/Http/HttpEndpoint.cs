@@ -17,7 +17,8 @@ internal sealed class Readiness
 }
 
 /// <summary>
-/// The HTTP endpoint (spec §7): <c>/</c> readiness, <c>/metrics</c>, <c>/debug/pprof/</c>.
+/// The HTTP endpoint (spec §7): <c>/</c> readiness, <c>/metrics</c>, <c>/debug/pprof/</c>; and
+/// ours: <c>/status</c> (<see cref="StatusPage"/>) and <c>/trigger</c> (<see cref="PushTrigger"/>).
 /// Served by the framework's small HttpListener, on its own tasks, so a long sync or a hung hook
 /// never delays an answer.
 /// </summary>
@@ -27,18 +28,39 @@ internal sealed class HttpEndpoint : IAsyncDisposable
     private readonly Readiness _readiness;
     private readonly SyncMetrics? _metrics;
     private readonly bool _pprof;
+    private readonly StatusPage? _status;
+    private readonly PushTrigger? _push;
     private readonly Log _log;
     private readonly CancellationTokenSource _stop = new();
     private Task? _serving;
 
-    public HttpEndpoint(Bind bind, Readiness readiness, SyncMetrics? metrics, bool pprof, Log log)
+    public HttpEndpoint(Bind bind, Readiness readiness, SyncMetrics? metrics, bool pprof, Log log, StatusPage? status = null, PushTrigger? push = null)
     {
         _readiness = readiness;
         _metrics = metrics;
         _pprof = pprof;
+        _status = status;
+        _push = push;
         _log = log;
-        var host = bind.Host.Contains(':') ? "[" + bind.Host + "]" : bind.Host;
-        _listener.Prefixes.Add($"http://{host}:{bind.Port.ToString(CultureInfo.InvariantCulture)}/");
+        var port = bind.Port.ToString(CultureInfo.InvariantCulture);
+        foreach (var name in HostNames(bind.Host))
+        {
+            _listener.Prefixes.Add($"http://{name}:{port}/");
+        }
+    }
+
+    /// <summary>
+    /// HttpListener routes on the Host header, so a loopback bind must also accept the names a
+    /// local client uses for it (<c>curl localhost:PORT</c> against <c>--http-bind=127.0.0.1:PORT</c>).
+    /// </summary>
+    private static IEnumerable<string> HostNames(string host)
+    {
+        string[] loopback = ["127.0.0.1", "localhost"];
+        if (host is "::1" or "[::1]")
+        {
+            return ["[::1]", "localhost"];
+        }
+        return loopback.Contains(host) ? loopback : [host.Contains(':') ? "[" + host + "]" : host];
     }
 
     public void Start()
@@ -84,6 +106,30 @@ internal sealed class HttpEndpoint : IAsyncDisposable
                 response.ContentLength64 = buffer.Length;
                 buffer.Position = 0;
                 await buffer.CopyToAsync(response.OutputStream, _stop.Token).ConfigureAwait(false);
+            }
+            else if (path == PushTrigger.Path && _push is not null)
+            {
+                await _push.HandleAsync(context, _stop.Token).ConfigureAwait(false);
+            }
+            else if (path == StatusPage.Path && _status is not null)
+            {
+                if (context.Request.HttpMethod is "GET" or "HEAD")
+                {
+                    var bytes = _status.Render();
+                    response.StatusCode = 200;
+                    response.ContentType = "application/json";
+                    response.AddHeader("Cache-Control", "no-store");
+                    response.ContentLength64 = bytes.Length;
+                    if (context.Request.HttpMethod == "GET")
+                    {
+                        await response.OutputStream.WriteAsync(bytes, _stop.Token).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    response.AddHeader("Allow", "GET, HEAD");
+                    await WriteTextAsync(response, 405, "method not allowed\n").ConfigureAwait(false);
+                }
             }
             else if (_pprof && (path == "/debug/pprof" || path.StartsWith("/debug/pprof/", StringComparison.Ordinal)))
             {

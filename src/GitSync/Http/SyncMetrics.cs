@@ -14,6 +14,8 @@ internal sealed class SyncMetrics
     private readonly Counter _askpassCalls;
     private readonly Counter _githubAppTokenRefreshes;
     private readonly Counter _hookRuns;
+    private readonly Counter _pushTriggers;
+    private readonly Counter _pushTriggerRejections;
 
     public SyncMetrics()
     {
@@ -31,6 +33,10 @@ internal sealed class SyncMetrics
             new CounterConfiguration { LabelNames = ["status"] });
         _hookRuns = factory.CreateCounter("git_sync_hook_run_count_total", "How many hook runs completed, partitioned by name and state (success, error)",
             new CounterConfiguration { LabelNames = ["name", "status"] });
+        _pushTriggers = factory.CreateCounter("git_sync_push_trigger_requests_total", "How many push trigger requests were received, partitioned by source (github, gitea, forgejo, gitlab, bearer, other) and result (queued, ignored, rejected)",
+            new CounterConfiguration { LabelNames = ["source", "result"] });
+        _pushTriggerRejections = factory.CreateCounter("git_sync_push_trigger_rejected_total", "How many push trigger requests were rejected, partitioned by reason",
+            new CounterConfiguration { LabelNames = ["reason"] });
     }
 
     public CollectorRegistry Registry { get; }
@@ -50,4 +56,10 @@ internal sealed class SyncMetrics
     public void GitHubAppTokenRefresh(bool success) => _githubAppTokenRefreshes.WithLabels(success ? "success" : "error").Inc();
 
     public void HookRun(string name, bool success) => _hookRuns.WithLabels(name, success ? "success" : "error").Inc();
+
+    /// <summary>A push trigger request: <paramref name="result"/> is queued, ignored or rejected.</summary>
+    public void PushTrigger(string source, string result) => _pushTriggers.WithLabels(source, result).Inc();
+
+    /// <summary>Why a push trigger request was rejected (unauthorized, rate_limited, too_large, …).</summary>
+    public void PushTriggerRejected(string reason) => _pushTriggerRejections.WithLabels(reason).Inc();
 }

@@ -14,6 +14,9 @@ internal sealed record ChildResult(int ExitCode, string Stdout, string Stderr);
 /// </summary>
 internal static class ChildProcess
 {
+    /// <summary>How long to wait for the pipes to close after the child has exited.</summary>
+    private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(1);
+
     private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 
     /// <exception cref="System.ComponentModel.Win32Exception">The program could not be started.</exception>
@@ -79,13 +82,18 @@ internal static class ChildProcess
                 input.Dispose();
             }
 
+            var drained = Task.WhenAll(outTask, errTask);
             using (ct.Register(() => KillGroup(process, pid)))
             {
                 await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                // A descendant that outlives the child (a daemon a hook started in the
+                // background) inherits the pipes and may hold them open for hours: what it
+                // writes is not the child's output, so wait for it only briefly.
+                await Task.WhenAny(drained, Task.Delay(DrainGrace, CancellationToken.None)).ConfigureAwait(false);
             }
-            var output = await outTask.ConfigureAwait(false);
-            var error = await errTask.ConfigureAwait(false);
             ct.ThrowIfCancellationRequested();
+            var output = drained.IsCompletedSuccessfully ? outTask.Result : "";
+            var error = drained.IsCompletedSuccessfully ? errTask.Result : "(output not collected: a background process kept it open)";
             return new ChildResult(process.ExitCode, output, error);
         }
         finally

@@ -148,7 +148,13 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
             // A known commit needs no network round trip; a hash never moves.
             return options.Ref;
         }
-        var args = new List<string> { "fetch", options.Repo, options.Ref, "--verbose", "--no-progress", "--prune", "--no-auto-gc" };
+        // With --filter the fetch goes through the origin remote (whose URL EnsureOriginAsync
+        // keeps equal to --repo) instead of the URL: git records a partial clone against the
+        // remote it fetched from (remote.<name>.promisor, .partialclonefilter), and that remote
+        // is where later checkouts lazily fetch the blobs the filter left out. By URL, git would
+        // register a remote named after the URL, which goes stale when --repo changes.
+        var remote = options.Filter is null ? options.Repo : "origin";
+        var args = new List<string> { "fetch", remote, options.Ref, "--verbose", "--no-progress", "--prune", "--no-auto-gc" };
         if (options.Depth > 0)
         {
             args.Add("--depth");
@@ -162,6 +168,11 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
         {
             args.Add("--filter");
             args.Add(options.Filter);
+            // A fetch through a named remote would also update refs/remotes/origin/* and follow
+            // tags, refs that keep old commits alive through gc. An empty refmap and --no-tags
+            // leave only FETCH_HEAD, exactly as a fetch by URL does.
+            args.Add("--refmap=");
+            args.Add("--no-tags");
         }
         string? hint = null;
         if (GitRef.LooksLikeAbbreviatedHash(options.Ref))
@@ -178,6 +189,68 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
     {
         var r = await git.RunAsync(Path, ["cat-file", "-e", hash + "^{commit}"], ct, check: false).ConfigureAwait(false);
         return r.ExitCode == 0;
+    }
+
+    /// <summary>The pack files in the object store now (to tell whether a gc repacked).</summary>
+    public IReadOnlySet<string> Packs()
+    {
+        var dir = System.IO.Path.Combine(GitDir, "objects", "pack");
+        return System.IO.Directory.Exists(dir)
+            ? System.IO.Directory.GetFiles(dir, "pack-*.pack").ToHashSet(StringComparer.Ordinal)
+            : new HashSet<string>(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// In a partial clone (--filter) every fetched object lands in a promisor pack, and git
+    /// 2.39's repack copies every object of the promisor packs into the new one whether anything
+    /// reaches it or not: gc never frees an old revision and the root grows with every update.
+    /// This packs only what is reachable into one promisor pack and deletes the packs it
+    /// replaces. Does nothing in a repo without promisor packs.
+    /// </summary>
+    public async Task DropUnreachablePromisorObjectsAsync(CancellationToken ct)
+    {
+        var dir = System.IO.Path.Combine(GitDir, "objects", "pack");
+        if (!System.IO.Directory.Exists(dir) || !System.IO.Directory.EnumerateFiles(dir, "*.promisor").Any())
+        {
+            return;
+        }
+        var old = Packs();
+        // Everything reachable from refs, reflogs and every worktree's HEAD and index, as gc
+        // counts it. Objects the filter left out may be missing (allow-promisor also keeps
+        // pack-objects from fetching them); any other missing object fails this, and nothing
+        // is deleted.
+        var packed = await git.RunAsync(Path,
+            ["pack-objects", "--all", "--reflog", "--indexed-objects", "--missing=allow-promisor",
+             "--delta-base-offset", "--non-empty", "--quiet", System.IO.Path.Combine(dir, "pack")], ct).ConfigureAwait(false);
+        var name = packed.Stdout.Trim();
+        if (name.Length == 0)
+        {
+            return;
+        }
+        var kept = System.IO.Path.Combine(dir, "pack-" + name);
+        // Marked like the packs it replaces, so the blobs its trees name but the filter left
+        // out stay "promised" (fetched on demand) rather than corrupt.
+        File.WriteAllText(kept + ".promisor", "");
+        foreach (var pack in old)
+        {
+            var stem = pack[..^".pack".Length];
+            if (stem == kept || File.Exists(stem + ".keep"))
+            {
+                continue;
+            }
+            // The index first: git ignores a pack without an index, but fails on an index without its pack.
+            foreach (var ext in (string[])[".idx", ".rev", ".bitmap", ".mtimes", ".promisor", ".pack"])
+            {
+                File.Delete(stem + ext);
+            }
+        }
+        // A multi-pack index would still name the deleted packs; without one git reads each pack's own index.
+        File.Delete(System.IO.Path.Combine(dir, "multi-pack-index"));
+        // .git/shallow still lists the old revisions' boundary commits, now deleted. Left there,
+        // the next gc would fetch each of them back from the promisor (with its history);
+        // prune drops shallow entries whose commits are gone.
+        await git.RunAsync(Path, ["prune", "--exclude-promisor-objects"], ct).ConfigureAwait(false);
+        log.Info(1, "dropped unreachable objects of the partial clone", ("pack", name));
     }
 
     /// <summary>Points the root's own branch at the commit, so it stays reachable for gc.</summary>

@@ -14,12 +14,16 @@ internal enum SyncOutcome
     Updated,
 }
 
-internal sealed record SyncResult(SyncOutcome Outcome, string Hash, bool HashChanged);
+/// <param name="PrePublishHook">The name of the pre-publish hook that passed for this hash in this sync, if one ran (for its run metric).</param>
+internal sealed record SyncResult(SyncOutcome Outcome, string Hash, bool HashChanged, string? PrePublishHook = null);
 
 /// <summary>The pre-publish hook refused a revision: the old link keeps serving; not a sync failure.</summary>
-internal sealed class PrePublishRejectedException(string hash, string reason)
+internal sealed class PrePublishRejectedException(string hookName, string hash, string reason)
     : Exception($"pre-publish hook failed for {hash}: {reason}")
 {
+    /// <summary>The hook's metric label.</summary>
+    public string HookName { get; } = hookName;
+
     public string Hash { get; } = hash;
 }
 
@@ -149,7 +153,7 @@ internal sealed class SyncEngine
             }
             catch (HookException e)
             {
-                throw new PrePublishRejectedException(hash, e.Message);
+                throw new PrePublishRejectedException(_prePublish.Name, hash, e.Message);
             }
         }
         _builtUnpublished = null;
@@ -161,7 +165,7 @@ internal sealed class SyncEngine
             Worktrees.MarkUnpublished(servedPath);
         }
         _log.Info(0, "updated successfully", ("ref", _options.Ref), ("remote", hash));
-        return new SyncResult(SyncOutcome.Updated, hash, hash != servedHash);
+        return new SyncResult(SyncOutcome.Updated, hash, hash != servedHash, _prePublish?.Name);
     }
 
     /// <summary>Removes stale trees and, if any went, the git objects only they kept alive.</summary>
@@ -175,7 +179,10 @@ internal sealed class SyncEngine
         }
         await git.RunAsync(_options.Root, ["worktree", "prune", "--verbose"], ct).ConfigureAwait(false);
         // Without expiring the reflog, objects of removed trees stay reachable and gc keeps them.
-        await git.RunAsync(_options.Root, ["reflog", "expire", "--expire-unreachable=all", "--all"], ct).ConfigureAwait(false);
+        // --expire=all as well: nothing reads the root's reflog, and with --depth=0 (every old
+        // commit still reachable) it would otherwise grow by two lines per update for
+        // gc.reflogExpire (90 days).
+        await git.RunAsync(_options.Root, ["reflog", "expire", "--expire=all", "--expire-unreachable=all", "--all"], ct).ConfigureAwait(false);
         string[]? gc = _options.GitGc switch
         {
             GcMode.Auto => ["gc", "--auto"],
@@ -185,7 +192,14 @@ internal sealed class SyncEngine
         };
         if (gc is not null)
         {
+            var packsBefore = _root.Packs();
             await git.RunAsync(_options.Root, gc, ct).ConfigureAwait(false);
+            // A partial clone's gc keeps every promisor object (see the method); finish the job
+            // whenever gc repacked: always for always/aggressive, when its thresholds hit for auto.
+            if (_options.GitGc != GcMode.Auto || !packsBefore.SetEquals(_root.Packs()))
+            {
+                await _root.DropUnreachablePromisorObjectsAsync(ct).ConfigureAwait(false);
+            }
         }
     }
 }

@@ -30,6 +30,9 @@ internal sealed class SyncLoop(
     /// <summary>For --one-time: waits for the hooks' first runs; true when all succeeded.</summary>
     public Func<CancellationToken, Task<bool>>? WaitForHooks { get; init; }
 
+    /// <summary>What /status reports; updated where syncs are counted.</summary>
+    public SyncStatus? Status { get; init; }
+
     /// <summary>Runs until stopped or until --one-time / the failure budget ends it; returns the exit code.</summary>
     public async Task<int> RunAsync(CancellationToken stop)
     {
@@ -59,6 +62,7 @@ internal sealed class SyncLoop(
             {
                 // A gate, not a failure: keep serving the old tree and ask again after the
                 // hook's backoff (a newer hash, if any, takes this one's place).
+                metrics?.HookRun(e.HookName, success: false);
                 log.Error(e.Message, "not publishing, will retry", ("hash", e.Hash));
                 files.WriteError("pre-publish hook failed", e.Message);
                 if (options.OneTime)
@@ -75,6 +79,7 @@ internal sealed class SyncLoop(
             {
                 var message = e is OperationCanceledException ? $"sync timed out after {Duration.Format(options.SyncTimeout)}" : e.Message;
                 metrics?.Sync("error", Stopwatch.GetElapsedTime(started));
+                Status?.Failed(message);
                 failures++;
                 fullCheck = true;
                 files.WriteError("error syncing repo, will retry", message);
@@ -93,10 +98,15 @@ internal sealed class SyncLoop(
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
+            if (result.PrePublishHook is { } gate)
+            {
+                metrics?.HookRun(gate, success: true);
+            }
             if (result.Outcome == SyncOutcome.Updated)
             {
                 metrics?.Fetch();
                 metrics?.Sync("success", elapsed);
+                Status?.Succeeded(result.Hash, updated: true);
                 files.Touch();
                 if (Published is not null)
                 {
@@ -106,6 +116,7 @@ internal sealed class SyncLoop(
             else
             {
                 metrics?.Sync("noop", elapsed);
+                Status?.Succeeded(result.Hash, updated: false);
             }
             // After every successful sync, so stale trees go once their timeout passes even
             // while the ref stands still (a directory listing when nothing is due).

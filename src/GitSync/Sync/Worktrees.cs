@@ -150,10 +150,18 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log)
 
     private async Task UpdateSubmodulesAsync(string worktree, CancellationToken ct)
     {
-        if (options.Submodules == SubmoduleMode.Off || !File.Exists(System.IO.Path.Combine(worktree, ".gitmodules")))
+        // No .gitmodules in the tree, no submodules: skip two processes. A sparse checkout may
+        // leave .gitmodules out while including a submodule's path (git then reads it from
+        // HEAD), so there the commands always run.
+        if (options.Submodules == SubmoduleMode.Off
+            || (!File.Exists(System.IO.Path.Combine(worktree, ".gitmodules")) && options.SparseCheckoutFile is null))
         {
             return;
         }
+        // Worktrees share the root's config, where "update --init" recorded each submodule's
+        // URL the first time: without a sync, a URL changed upstream in .gitmodules (or a
+        // relative URL after --repo moved) would still be fetched from the old place.
+        await git.RunAsync(worktree, ["submodule", "sync", "--quiet"], ct).ConfigureAwait(false);
         var args = new List<string> { "submodule", "update", "--init" };
         if (options.Submodules == SubmoduleMode.Recursive)
         {

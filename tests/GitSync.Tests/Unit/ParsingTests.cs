@@ -132,9 +132,11 @@ public sealed class RedactorTests
 public sealed class FlagReferenceTests
 {
     [Fact]
-    public void Generated_flag_reference_matches_the_flag_table()
+    public void Generated_flag_reference_matches_the_flag_table() => CheckFlagReference();
+
+    private static void CheckFlagReference([System.Runtime.CompilerServices.CallerFilePath] string source = "")
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        var dir = new DirectoryInfo(Path.GetDirectoryName(source)!);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "GitSync.slnx")))
         {
             dir = dir.Parent;

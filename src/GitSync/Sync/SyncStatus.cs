@@ -1,0 +1,93 @@
+namespace GitSync.Sync;
+
+/// <summary>
+/// What <c>/status</c> reports: the loop's recent history, updated by <see cref="SyncLoop"/> where
+/// it counts syncs, and the last push trigger, recorded by the receiver. Thread-safe; readers get
+/// an immutable <see cref="Snapshot"/>. Messages are stored as given: the HTTP side redacts them.
+/// </summary>
+internal sealed class SyncStatus(TimeProvider clock)
+{
+    private readonly Lock _gate = new();
+    private Snapshot _current = new();
+
+    public SyncStatus()
+        : this(TimeProvider.System)
+    {
+    }
+
+    /// <summary>One immutable view of the state.</summary>
+    internal sealed record Snapshot
+    {
+        /// <summary>The hash served since the last successful sync of this process; null before it.</summary>
+        public string? Hash { get; init; }
+        public DateTimeOffset? LastSuccess { get; init; }
+        public DateTimeOffset? LastUpdate { get; init; }
+        public string? LastError { get; init; }
+        public DateTimeOffset? LastErrorTime { get; init; }
+        public int ConsecutiveFailures { get; init; }
+        /// <summary>Finished syncs of any outcome (success, noop, error).</summary>
+        public long SyncCount { get; init; }
+        /// <summary>Syncs that published (or were the first of the process).</summary>
+        public long UpdateCount { get; init; }
+        public long ErrorCount { get; init; }
+        public TriggerRecord? LastTrigger { get; init; }
+    }
+
+    /// <summary>The last request to the push trigger: when, from what kind of sender, and what became of it.</summary>
+    internal sealed record TriggerRecord(DateTimeOffset Time, string Source, string Result, string? Reason);
+
+    public Snapshot Current
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _current;
+            }
+        }
+    }
+
+    /// <summary>A sync succeeded; <paramref name="updated"/> when it published (or was the first of the process).</summary>
+    public void Succeeded(string hash, bool updated)
+    {
+        var now = clock.GetUtcNow();
+        lock (_gate)
+        {
+            _current = _current with
+            {
+                Hash = hash,
+                LastSuccess = now,
+                LastUpdate = updated ? now : _current.LastUpdate,
+                ConsecutiveFailures = 0,
+                SyncCount = _current.SyncCount + 1,
+                UpdateCount = _current.UpdateCount + (updated ? 1 : 0),
+            };
+        }
+    }
+
+    /// <summary>A sync failed with <paramref name="error"/> (kept after later successes, with its time).</summary>
+    public void Failed(string error)
+    {
+        var now = clock.GetUtcNow();
+        lock (_gate)
+        {
+            _current = _current with
+            {
+                LastError = error,
+                LastErrorTime = now,
+                ConsecutiveFailures = _current.ConsecutiveFailures + 1,
+                SyncCount = _current.SyncCount + 1,
+                ErrorCount = _current.ErrorCount + 1,
+            };
+        }
+    }
+
+    public void Triggered(string source, string result, string? reason)
+    {
+        var record = new TriggerRecord(clock.GetUtcNow(), source, result, reason);
+        lock (_gate)
+        {
+            _current = _current with { LastTrigger = record };
+        }
+    }
+}
