@@ -119,11 +119,13 @@ internal static class Program
         Directory.CreateDirectory(options.Root);
         var readiness = new Readiness();
         var status = new SyncStatus();
+        metrics?.Observe(status);
         var push = options.PushTrigger is null ? null : new PushTrigger(options.PushTrigger, options.Ref, trigger, status, metrics, log);
         var pushMode = options.PushTrigger is null ? "off" : options.PushTrigger.SecretFile is null ? "unauthenticated" : "authenticated";
         await using var endpoint = options.HttpBind is null ? null
             : new HttpEndpoint(Bind.Parse(options.HttpBind)!, readiness, metrics, options.HttpPprof, log,
-                new StatusPage(status, readiness, options.Repo, options.Ref, options.Link, pushMode, log.Redactor), push);
+                new StatusPage(status, readiness, options.Repo, options.Ref, options.Link, pushMode, log.Redactor), push,
+                new Trust.Freshness(status, options));
         if (endpoint is not null)
         {
             endpoint.Start();
@@ -147,7 +149,13 @@ internal static class Program
         using var hookStop = new CancellationTokenSource();
         var hookTasks = runners.Select(r => Task.Run(() => r.RunAsync(hookStop.Token))).ToList();
 
-        var engine = new SyncEngine(options, git, log, prePublish);
+        using var signatures = options.Signatures.Mode == Trust.SignatureMode.None ? null
+            : new Trust.SignatureGate(options, gitEnv.Variables, gitEnv.Directory, log, metrics);
+        if (signatures is not null)
+        {
+            await signatures.LoadAsync(stopSource.Token).ConfigureAwait(false);
+        }
+        var engine = new SyncEngine(options, git, log, prePublish, signatures);
         var loop = new SyncLoop(options, engine, git, trigger, readiness, metrics, new StatusFiles(options, log), log)
         {
             BeforeSync = ct => credentials.RefreshAsync(git, ct),

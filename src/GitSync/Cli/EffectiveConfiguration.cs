@@ -60,6 +60,12 @@ internal static class EffectiveConfiguration
             w.WriteBoolean("httpMetrics", o.HttpMetrics);
             w.WriteBoolean("httpPprof", o.HttpPprof);
             w.WriteBoolean("pushTrigger", o.PushTrigger is not null);
+            w.WriteString("maxStaleness", o.MaxStaleness is { } stale ? Duration.Format(stale) : null);
+            w.WriteStartObject("signatures");
+            w.WriteString("mode", o.Signatures.Mode.ToString().ToLowerInvariant());
+            w.WriteString("gpgKeyringFile", o.Signatures.GpgKeyringFile);
+            w.WriteString("sshAllowedSignersFile", o.Signatures.SshAllowedSignersFile);
+            w.WriteEndObject();
             w.WriteNumber("verbosity", o.Verbosity);
             Hook(w, "exechook", o.ExecHook);
             Hook(w, "prePublishExechook", o.PrePublishHook);

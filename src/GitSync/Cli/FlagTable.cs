@@ -100,6 +100,11 @@ internal static class FlagTable
         F("webhook-timeout", FlagType.Duration, "1s", "The longest to wait for the webhook's answer.", "hooks"),
         F("webhook-backoff", FlagType.Duration, "3s", "The wait before retrying a failed webhook.", "hooks"),
 
+        // Trust.
+        F("verify-signatures", FlagType.String, "none", "Publish only signed revisions: none; commit (the commit must carry a valid signature by a trusted key); tag (--ref must be an annotated tag with a valid signature by a trusted key). A revision that fails is not published and the sync counts as failed.", "trust") with { Env = ["GITSYNC_VERIFY_SIGNATURES"] },
+        F("trusted-gpg-keyring-file", FlagType.String, "", "An OpenPGP public keyring (armored or binary) whose keys --verify-signatures trusts; re-read when it changes.", "trust") with { Env = ["GITSYNC_TRUSTED_GPG_KEYRING_FILE"] },
+        F("trusted-ssh-allowed-signers-file", FlagType.String, "", "An SSH allowed-signers file (git's gpg.ssh.allowedSignersFile format) whose keys --verify-signatures trusts; re-read when it changes.", "trust") with { Env = ["GITSYNC_TRUSTED_SSH_ALLOWED_SIGNERS_FILE"] },
+
         // Credentials.
         F("username", FlagType.String, "", "The username for HTTP(S) authentication (password from $GITSYNC_PASSWORD or --password-file).", "auth"),
         F("password-file", FlagType.String, "", "A file holding the password for --username; re-read before every sync.", "auth"),
@@ -126,6 +131,7 @@ internal static class FlagTable
         F("http-bind", FlagType.String, "", "Serve HTTP on this address:port (':1234' for all interfaces): / answers 200 once synced, /status the sync state as JSON.", "http"),
         F("http-metrics", FlagType.Bool, "false", "Serve Prometheus metrics at /metrics (needs --http-bind).", "http"),
         F("http-pprof", FlagType.Bool, "false", "Serve runtime diagnostics under /debug/pprof/ (needs --http-bind).", "http"),
+        F("max-staleness", FlagType.Duration, "0", "Once synced, / answers 503 while the last successful sync is older than this (0: never). /livez fails only when the sync loop is wedged.", "http") with { Env = ["GITSYNC_MAX_STALENESS"] },
         F("push-trigger-secret-file", FlagType.String, "", "Accept push webhooks at POST /trigger (needs --http-bind): a push that can move --ref syncs at once. Requests must carry X-Hub-Signature-256 (GitHub, Gitea, Forgejo), X-Gitlab-Token (GitLab) or Authorization: Bearer made with a secret from this file (one per line; re-read when it changes).", "http") with { Env = ["GITSYNC_PUSH_TRIGGER_SECRET_FILE"] },
         F("push-trigger-insecure-no-auth", FlagType.Bool, "false", "INSECURE: accept POST /trigger without any authentication, from anyone who can reach --http-bind. Use --push-trigger-secret-file instead.", "http") with { Env = ["GITSYNC_PUSH_TRIGGER_INSECURE_NO_AUTH"] },
         F("push-trigger-max-body-bytes", FlagType.Int, "1048576", "The largest request body /trigger reads; larger ones are answered 413.", "http") with { Env = ["GITSYNC_PUSH_TRIGGER_MAX_BODY_BYTES"] },

@@ -13,6 +13,7 @@ internal static class Manual
         ("hooks", "HOOKS"),
         ("auth", "CREDENTIALS"),
         ("git", "GIT"),
+        ("trust", "SIGNATURE VERIFICATION"),
         ("http", "HTTP ENDPOINT"),
         ("output", "OUTPUT"),
         ("deprecated", "DEPRECATED (v3) FLAGS, STILL ACCEPTED"),

@@ -307,7 +307,70 @@ internal sealed class OptionsBuilder
             PrePublishHook = BuildCommandHook("pre-publish-exechook"),
             Webhook = BuildWebhook(),
             Auth = BuildAuth(repo),
+            MaxStaleness = BuildMaxStaleness(),
+            Signatures = BuildSignatures(gitRef),
         };
+    }
+
+    private TimeSpan? BuildMaxStaleness()
+    {
+        var staleness = Dur("max-staleness");
+        if (staleness < TimeSpan.Zero)
+        {
+            throw new ConfigException("invalid flag: --max-staleness must be greater than or equal to 0");
+        }
+        if (staleness > TimeSpan.Zero && string.IsNullOrEmpty(Str("http-bind")))
+        {
+            throw new ConfigException("required flag: --http-bind must be specified when --max-staleness is set");
+        }
+        return staleness > TimeSpan.Zero ? staleness : null;
+    }
+
+    private Trust.SignatureOptions BuildSignatures(string gitRef)
+    {
+        var mode = Str("verify-signatures") switch
+        {
+            "none" or "" => Trust.SignatureMode.None,
+            "commit" => Trust.SignatureMode.Commit,
+            "tag" => Trust.SignatureMode.Tag,
+            var other => throw new ConfigException($"invalid flag: --verify-signatures must be one of none, commit or tag (got \"{other}\")"),
+        };
+        var keyring = TrustFile("trusted-gpg-keyring-file");
+        var signers = TrustFile("trusted-ssh-allowed-signers-file");
+        if (mode == Trust.SignatureMode.None)
+        {
+            return new(mode, null, null);
+        }
+        if (keyring is null && signers is null)
+        {
+            throw new ConfigException("required flag: --verify-signatures needs --trusted-gpg-keyring-file or --trusted-ssh-allowed-signers-file (or both)");
+        }
+        if (mode == Trust.SignatureMode.Tag
+            && (gitRef == "HEAD" || GitRef.IsFullHash(gitRef) || gitRef.StartsWith("refs/heads/", StringComparison.Ordinal) || gitRef.StartsWith("refs/remotes/", StringComparison.Ordinal)))
+        {
+            throw new ConfigException($"invalid flag: --verify-signatures=tag needs --ref to name an annotated tag, not a branch, HEAD or a hash (got \"{gitRef}\"); use --verify-signatures=commit");
+        }
+        return new(mode, keyring, signers);
+    }
+
+    /// <summary>A trust file must exist and be readable at start-up: verifying against nothing would refuse every revision.</summary>
+    private string? TrustFile(string flag)
+    {
+        var value = Str(flag);
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+        var path = Path.GetFullPath(value);
+        try
+        {
+            using var stream = File.OpenRead(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"invalid flag: --{flag}: can't read {path}: {Trust.TrustFileError.Describe(e)}");
+        }
+        return path;
     }
 
     /// <summary>Flags of features still being built are refused rather than silently ignored.</summary>

@@ -66,6 +66,8 @@ internal sealed record SyncOptions
     public bool HttpMetrics { get; init; }
     public bool HttpPprof { get; init; }
     public PushTriggerOptions? PushTrigger { get; init; }
+    /// <summary>--max-staleness: readiness fails when the last success is older; null when off.</summary>
+    public TimeSpan? MaxStaleness { get; init; }
     public int Verbosity { get; init; }
 
     public CommandHookOptions? ExecHook { get; init; }
@@ -73,6 +75,8 @@ internal sealed record SyncOptions
     public WebhookOptions? Webhook { get; init; }
 
     public AuthOptions Auth { get; init; } = new();
+
+    public Trust.SignatureOptions Signatures { get; init; } = new(Trust.SignatureMode.None, null, null);
 
     /// <summary>A full hash as the ref: once synced there is nothing more to poll for.</summary>
     public bool RefIsHash => GitRef.IsFullHash(Ref);

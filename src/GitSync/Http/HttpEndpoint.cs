@@ -30,12 +30,14 @@ internal sealed class HttpEndpoint : IAsyncDisposable
     private readonly bool _pprof;
     private readonly StatusPage? _status;
     private readonly PushTrigger? _push;
+    private readonly Trust.Freshness? _freshness;
     private readonly Log _log;
     private readonly CancellationTokenSource _stop = new();
     private Task? _serving;
 
-    public HttpEndpoint(Bind bind, Readiness readiness, SyncMetrics? metrics, bool pprof, Log log, StatusPage? status = null, PushTrigger? push = null)
+    public HttpEndpoint(Bind bind, Readiness readiness, SyncMetrics? metrics, bool pprof, Log log, StatusPage? status = null, PushTrigger? push = null, Trust.Freshness? freshness = null)
     {
+        _freshness = freshness;
         _readiness = readiness;
         _metrics = metrics;
         _pprof = pprof;
@@ -95,7 +97,14 @@ internal sealed class HttpEndpoint : IAsyncDisposable
             if (path == "/")
             {
                 var ready = _readiness.IsReady;
-                await WriteTextAsync(response, ready ? 200 : 503, ready ? "ok\n" : "repo is not ready\n").ConfigureAwait(false);
+                // Once synced, --max-staleness can still take readiness away until the next success.
+                var stale = ready ? _freshness?.StaleReason() : null;
+                await WriteTextAsync(response, ready && stale is null ? 200 : 503, !ready ? "repo is not ready\n" : stale ?? "ok\n").ConfigureAwait(false);
+            }
+            else if (path == Trust.Freshness.LivenessPath && _freshness is not null)
+            {
+                var wedged = _freshness.WedgedReason();
+                await WriteTextAsync(response, wedged is null ? 200 : 503, wedged ?? "ok\n").ConfigureAwait(false);
             }
             else if (path == "/metrics" && _metrics is not null)
             {

@@ -16,6 +16,12 @@ internal sealed class SyncMetrics
     private readonly Counter _hookRuns;
     private readonly Counter _pushTriggers;
     private readonly Counter _pushTriggerRejections;
+    private readonly Counter _signatureVerifications;
+    private readonly Gauge _lastSuccess;
+    private readonly Gauge _consecutiveFailures;
+    private readonly Gauge _publishedHash;
+    private readonly Lock _publishedGate = new();
+    private string? _published;
 
     public SyncMetrics()
     {
@@ -37,7 +43,42 @@ internal sealed class SyncMetrics
             new CounterConfiguration { LabelNames = ["source", "result"] });
         _pushTriggerRejections = factory.CreateCounter("git_sync_push_trigger_rejected_total", "How many push trigger requests were rejected, partitioned by reason",
             new CounterConfiguration { LabelNames = ["reason"] });
+        _signatureVerifications = factory.CreateCounter("git_sync_signature_verifications_total", "How many signature verifications completed, partitioned by result (valid, unsigned, untrusted, bad, expired, error)",
+            new CounterConfiguration { LabelNames = ["result"] });
+        _lastSuccess = factory.CreateGauge("git_sync_last_success_timestamp_seconds", "When the last successful sync finished, in seconds since the epoch (0 before the first)");
+        _consecutiveFailures = factory.CreateGauge("git_sync_consecutive_failures", "How many syncs in a row have failed since the last success");
+        _publishedHash = factory.CreateGauge("git_sync_published_info", "The hash served since the last successful sync, as a label; the value is always 1",
+            new GaugeConfiguration { LabelNames = ["hash"] });
     }
+
+    /// <summary>Reads the freshness gauges from <paramref name="status"/> whenever metrics are scraped.</summary>
+    public void Observe(Sync.SyncStatus status)
+    {
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            var now = status.Current;
+            _lastSuccess.Set(now.LastSuccess?.ToUnixTimeMilliseconds() / 1000.0 ?? 0);
+            _consecutiveFailures.Set(now.ConsecutiveFailures);
+            lock (_publishedGate)
+            {
+                if (now.Hash != _published)
+                {
+                    if (_published is not null)
+                    {
+                        _publishedHash.RemoveLabelled(_published);
+                    }
+                    if (now.Hash is not null)
+                    {
+                        _publishedHash.WithLabels(now.Hash).Set(1);
+                    }
+                    _published = now.Hash;
+                }
+            }
+        });
+    }
+
+    /// <summary>One signature verification: valid, unsigned, untrusted, bad, expired or error.</summary>
+    public void SignatureVerification(string result) => _signatureVerifications.WithLabels(result).Inc();
 
     public CollectorRegistry Registry { get; }
 

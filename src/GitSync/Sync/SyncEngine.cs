@@ -40,10 +40,12 @@ internal sealed class SyncEngine
     private readonly Worktrees _worktrees;
     private readonly Link _link;
     private readonly IHook? _prePublish;
+    private readonly Trust.SignatureGate? _signatures;
     private string? _builtUnpublished;
 
-    public SyncEngine(SyncOptions options, GitCli git, Log log, IHook? prePublish = null)
+    public SyncEngine(SyncOptions options, GitCli git, Log log, IHook? prePublish = null, Trust.SignatureGate? signatures = null)
     {
+        _signatures = signatures;
         _options = options;
         _log = log;
         _root = new RootRepository(options, git, log);
@@ -122,7 +124,12 @@ internal sealed class SyncEngine
                 return new SyncResult(SyncOutcome.Unchanged, hash, false);
             }
             // The first sync of a process on an already-synced root still counts as an update
-            // (hooks fire, the touch file is touched), but there is nothing to rebuild.
+            // (hooks fire, the touch file is touched), but there is nothing to rebuild. What a
+            // previous process published is verified again: trust may have changed meanwhile.
+            if (_signatures is not null)
+            {
+                await _signatures.VerifyAsync(hash, ct).ConfigureAwait(false);
+            }
             await _root.ResetSoftAsync(hash, ct).ConfigureAwait(false);
             return new SyncResult(SyncOutcome.Updated, hash, false);
         }
@@ -141,6 +148,12 @@ internal sealed class SyncEngine
         {
             _builtUnpublished = null;
             worktree = await _worktrees.BuildAsync(hash, replacing, ct).ConfigureAwait(false);
+        }
+
+        // The signature gate comes before the pre-publish hook: code from an unverified commit never runs.
+        if (_signatures is not null)
+        {
+            await _signatures.VerifyAsync(hash, ct).ConfigureAwait(false);
         }
 
         if (_prePublish is not null)

@@ -43,6 +43,7 @@ internal sealed class SyncLoop(
         while (true)
         {
             var started = Stopwatch.GetTimestamp();
+            Status?.Beat();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
             timeout.CancelAfter(options.SyncTimeout);
             SyncResult result;
@@ -77,6 +78,7 @@ internal sealed class SyncLoop(
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
+                Status?.Beat();
                 var message = e is OperationCanceledException ? $"sync timed out after {Duration.Format(options.SyncTimeout)}" : e.Message;
                 metrics?.Sync("error", Stopwatch.GetElapsedTime(started));
                 Status?.Failed(message);
@@ -98,6 +100,7 @@ internal sealed class SyncLoop(
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
+            Status?.Beat();
             if (result.PrePublishHook is { } gate)
             {
                 metrics?.HookRun(gate, success: true);
@@ -137,13 +140,7 @@ internal sealed class SyncLoop(
             if (options.RefIsHash && result.Hash == options.Ref)
             {
                 log.Info(1, "ref appears to be a git hash, no further sync needed", ("ref", options.Ref));
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                }
+                await BeatWhileAsync(Task.Delay(Timeout.Infinite, stop), stop).ConfigureAwait(false);
                 return 0;
             }
             log.Info(3, "next sync", ("waitTime", options.Period));
@@ -170,9 +167,21 @@ internal sealed class SyncLoop(
     /// <summary>Waits for the period or a trigger; false when stopping.</summary>
     private async Task<bool> WaitAsync(TimeSpan period, CancellationToken stop)
     {
+        return await BeatWhileAsync(trigger.WaitAsync(period, stop), stop).ConfigureAwait(false);
+    }
+
+    /// <summary>Awaits <paramref name="wait"/> while beating the heartbeat every second (liveness); false when it was cancelled.</summary>
+    private async Task<bool> BeatWhileAsync(Task wait, CancellationToken stop)
+    {
+        Status?.Beat();
         try
         {
-            await trigger.WaitAsync(period, stop).ConfigureAwait(false);
+            while (await Task.WhenAny(wait, Task.Delay(TimeSpan.FromSeconds(1), stop)).ConfigureAwait(false) != wait)
+            {
+                stop.ThrowIfCancellationRequested();
+                Status?.Beat();
+            }
+            await wait.ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException)

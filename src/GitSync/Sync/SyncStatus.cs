@@ -9,6 +9,7 @@ internal sealed class SyncStatus(TimeProvider clock)
 {
     private readonly Lock _gate = new();
     private Snapshot _current = new();
+    private long _heartbeatTicks = clock.GetUtcNow().UtcTicks;
 
     public SyncStatus()
         : this(TimeProvider.System)
@@ -81,6 +82,12 @@ internal sealed class SyncStatus(TimeProvider clock)
             };
         }
     }
+
+    /// <summary>When the loop last showed it is moving (an iteration started or ended, or a wait ticked).</summary>
+    public DateTimeOffset LastHeartbeat => new(Interlocked.Read(ref _heartbeatTicks), TimeSpan.Zero);
+
+    /// <summary>The loop is moving; liveness reads this (lock-free: it is written every second while waiting).</summary>
+    public void Beat() => Interlocked.Exchange(ref _heartbeatTicks, clock.GetUtcNow().UtcTicks);
 
     public void Triggered(string source, string result, string? reason)
     {
