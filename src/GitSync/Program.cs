@@ -158,7 +158,7 @@ internal static class Program
         var engine = new SyncEngine(options, git, log, prePublish, signatures);
         var loop = new SyncLoop(options, engine, git, trigger, readiness, metrics, new StatusFiles(options, log), log)
         {
-            BeforeSync = ct => credentials.RefreshAsync(git, ct),
+            BeforeSync = (force, ct) => credentials.RefreshAsync(git, force, ct),
             Status = status,
             Published = (worktree, hash, _) =>
             {

@@ -32,6 +32,7 @@ internal sealed class CredentialSetup : IAsyncDisposable
     private readonly SyncMetrics? _metrics;
     private readonly TimeProvider _time;
     private readonly GitCredentialCache _cache;
+    private bool _force = true;
     private readonly HttpClient? _http;
     private readonly AskpassClient? _askpass;
     private readonly GitHubApp? _gitHubApp;
@@ -126,13 +127,19 @@ internal sealed class CredentialSetup : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs before every sync, inside its timeout. A failure fails that sync.</summary>
-    public async Task RefreshAsync(GitCli git, CancellationToken ct)
+    /// <summary>
+    /// Runs before every sync, inside its timeout. A failure fails that sync.
+    /// <paramref name="force"/> (first sync, or the previous sync failed) stores every
+    /// credential again even if unchanged.
+    /// </summary>
+    public async Task RefreshAsync(GitCli git, bool force, CancellationToken ct)
     {
         _git = git;
+        _force = force;
 
-        // Stored again every time: a rotated password file is picked up, and a credential git
-        // dropped after a rejection (or that expired in the cache) comes back.
+        // Sources are read every time: a rotated password file is picked up at once; the cache
+        // is refreshed before its entries expire, and after a failure (git drops a credential
+        // from the cache when the server rejects it).
         if (_auth.Username is { } username)
         {
             var password = _auth.Password ?? ReadPasswordFile(_auth.PasswordFile!, "--password-file");
@@ -146,7 +153,7 @@ internal sealed class CredentialSetup : IAsyncDisposable
         foreach (var credential in _auth.Credentials)
         {
             var password = credential.Password ?? ReadPasswordFile(credential.PasswordFile!, "--credential");
-            await _cache.ApproveAsync(git, credential.Url, credential.Username, password, ct).ConfigureAwait(false);
+            await _cache.ApproveAsync(git, credential.Url, credential.Username, password, _force, ct).ConfigureAwait(false);
         }
 
         if (_askpass is not null)
@@ -211,7 +218,7 @@ internal sealed class CredentialSetup : IAsyncDisposable
             _log.Info(3, "not storing a credential for a repo that is not a URL", ("repo", Repo));
             return Task.CompletedTask;
         }
-        return _cache.ApproveAsync(git, Repo, username, password, ct);
+        return _cache.ApproveAsync(git, Repo, username, password, _force, ct);
     }
 
     /// <summary>The file's bytes as they are (no trimming: a token may end in a space).</summary>

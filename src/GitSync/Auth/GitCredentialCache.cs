@@ -15,6 +15,7 @@ namespace GitSync.Auth;
 /// </summary>
 internal sealed class GitCredentialCache(string privateDirectory, TimeSpan lifetime, Log log)
 {
+    private readonly Dictionary<(string Url, string Username), (string Password, DateTime StoredAt)> _stored = [];
     private bool _used;
 
     public string Socket { get; } = Path.Combine(privateDirectory, "credential-cache.sock");
@@ -27,10 +28,21 @@ internal sealed class GitCredentialCache(string privateDirectory, TimeSpan lifet
     public string HelperConfig =>
         $"cache --timeout {((long)Math.Ceiling(lifetime.TotalSeconds)).ToString(CultureInfo.InvariantCulture)} --socket {SshCommand.ShellQuote(Socket)}";
 
-    /// <summary>Stores one credential for <paramref name="url"/> (git matches it by protocol and host).</summary>
-    public async Task ApproveAsync(GitCli git, string url, string username, string password, CancellationToken ct)
+    /// <summary>
+    /// Stores one credential for <paramref name="url"/> (git matches it by protocol and host).
+    /// An unchanged credential stored less than half its cache lifetime ago is not stored again
+    /// (that would cost a git process on every poll) unless <paramref name="force"/> is set —
+    /// after a failed sync, when git may have dropped it from the cache on a rejection.
+    /// </summary>
+    public async Task ApproveAsync(GitCli git, string url, string username, string password, bool force, CancellationToken ct)
     {
         log.Redactor.AddSecret(password);
+        var now = DateTime.UtcNow;
+        if (!force && _stored.TryGetValue((url, username), out var stored)
+            && stored.Password == password && now - stored.StoredAt < lifetime / 2)
+        {
+            return;
+        }
         var input = new StringBuilder()
             .Append("url=").Append(CheckValue(url, "URL")).Append('\n')
             .Append("username=").Append(CheckValue(username, "username")).Append('\n')
@@ -47,6 +59,7 @@ internal sealed class GitCredentialCache(string privateDirectory, TimeSpan lifet
             // Run in the private directory: in a repository, git would also apply that repo's
             // own credential helpers.
             await git.RunAsync(privateDirectory, ["credential", "approve"], ct, stdin: input).ConfigureAwait(false);
+            _stored[(url, username)] = (password, now);
         }
         catch (GitException e)
         {

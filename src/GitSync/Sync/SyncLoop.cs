@@ -22,7 +22,7 @@ internal sealed class SyncLoop(
     Log log)
 {
     /// <summary>Runs before each sync, inside its timeout (credential refresh).</summary>
-    public Func<CancellationToken, Task>? BeforeSync { get; init; }
+    public Func<bool, CancellationToken, Task>? BeforeSync { get; init; }
 
     /// <summary>Called after each update with the served hash (hooks subscribe here).</summary>
     public Func<string, string, CancellationToken, Task>? Published { get; init; }
@@ -51,7 +51,8 @@ internal sealed class SyncLoop(
             {
                 if (BeforeSync is not null)
                 {
-                    await BeforeSync(timeout.Token).ConfigureAwait(false);
+                    // fullCheck: first sync or after a failure, when credentials are stored afresh.
+                    await BeforeSync(fullCheck, timeout.Token).ConfigureAwait(false);
                 }
                 result = await engine.SyncAsync(firstSync, fullCheck, timeout.Token).ConfigureAwait(false);
             }
