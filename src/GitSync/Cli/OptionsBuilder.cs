@@ -273,6 +273,14 @@ internal sealed class OptionsBuilder
             throw new ConfigException("invalid flag: --git must not be empty");
         }
 
+        // The gate runs inside the sync: a hook allowed to outlive the sync would be killed by
+        // the sync timeout and count as a failed sync instead of a refused revision.
+        var prePublish = BuildCommandHook("pre-publish-exechook");
+        if (prePublish is not null && prePublish.Timeout >= syncTimeout)
+        {
+            throw new ConfigException($"invalid flag: --pre-publish-exechook-timeout ({Duration.Format(prePublish.Timeout)}) must be shorter than --sync-timeout ({Duration.Format(syncTimeout)}): the hook runs inside the sync");
+        }
+
         return new SyncOptions
         {
             Repo = repo,
@@ -304,7 +312,7 @@ internal sealed class OptionsBuilder
             PushTrigger = pushTrigger,
             Verbosity = verbosity,
             ExecHook = BuildExecHook(),
-            PrePublishHook = BuildCommandHook("pre-publish-exechook"),
+            PrePublishHook = prePublish,
             Webhook = BuildWebhook(),
             Auth = BuildAuth(repo),
             MaxStaleness = BuildMaxStaleness(),

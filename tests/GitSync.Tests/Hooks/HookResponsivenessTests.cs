@@ -86,7 +86,7 @@ public sealed class HookResponsivenessTests(ITestOutputHelper output) : HookTest
             sleep {sleep}
             """);
 
-        GitSyncProcess p = Start(Args(repo, root, "--link=link", "--period=100ms", hookFlag + hook, "--exechook-timeout=10m", "--pre-publish-exechook-timeout=10m"));
+        GitSyncProcess p = Start(Args(repo, root, "--link=link", "--period=100ms", hookFlag + hook, "--exechook-timeout=10m", "--pre-publish-exechook-timeout=10m", "--sync-timeout=11m"));
         await Poll.UntilAsync(() => File.Exists(started), "the hook is running", p.Diagnostics);
         await Poll.UntilAsync(() => ProcessTable.WithArgument(sleep).Count > 0, "the hook's sleep is running", p.Diagnostics);
 

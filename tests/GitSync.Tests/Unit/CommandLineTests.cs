@@ -147,6 +147,14 @@ public sealed class CommandLineTests
         => Assert.Contains(flag, ErrorOf(null, "--repo=r", "--root=/tmp/x", arg));
 
     [Fact]
+    public void Pre_publish_hook_timeout_must_be_shorter_than_the_sync_timeout()
+    {
+        Assert.Contains("--pre-publish-exechook-timeout",
+            ErrorOf(null, "--repo=r", "--root=/tmp/x", "--pre-publish-exechook-command=/bin/true", "--sync-timeout=20s"));
+        Assert.NotNull(Build(null, "--repo=r", "--root=/tmp/x", "--pre-publish-exechook-command=/bin/true", "--sync-timeout=31s").PrePublishHook);
+    }
+
+    [Fact]
     public void Conflicting_branch_and_rev_is_an_error()
         => Assert.Contains("--branch", ErrorOf(null, "--repo=r", "--root=/tmp/x", "--branch=a", "--rev=b"));
 
