@@ -37,7 +37,6 @@ internal sealed class GitCli
 {
     private readonly Log _log;
     private readonly IReadOnlyDictionary<string, string> _environment;
-    private long _commandCount;
 
     public GitCli(string gitPath, IReadOnlyDictionary<string, string> environment, Log log)
     {
@@ -47,9 +46,6 @@ internal sealed class GitCli
     }
 
     public string GitPath { get; }
-
-    /// <summary>How many git processes this instance has started (for diagnostics and benchmarks).</summary>
-    public long CommandCount => Interlocked.Read(ref _commandCount);
 
     public async Task<GitResult> RunAsync(string? workDir, IReadOnlyList<string> args, CancellationToken ct,
         string? stdin = null, bool check = true, string? hint = null)
@@ -62,7 +58,6 @@ internal sealed class GitCli
         ChildResult result;
         try
         {
-            Interlocked.Increment(ref _commandCount);
             result = await ChildProcess.RunAsync(GitPath, args, workDir, _environment, stdin, ct).ConfigureAwait(false);
         }
         catch (System.ComponentModel.Win32Exception e)
@@ -80,8 +75,6 @@ internal sealed class GitCli
         return new GitResult(result.ExitCode, result.Stdout, result.Stderr);
     }
 
-    public Task<GitResult> RunAsync(string? workDir, CancellationToken ct, params string[] args)
-        => RunAsync(workDir, args, ct);
 
     private string Describe(IReadOnlyList<string> args)
     {

@@ -53,8 +53,6 @@ internal static partial class Native
         }
     }
 
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int FsyncSys(int fd);
 
     /// <summary>rename(2): atomically replaces <paramref name="newPath"/>, even a symlink to a directory.</summary>
     public static void Rename(string oldPath, string newPath)
@@ -76,18 +74,4 @@ internal static partial class Native
 
     /// <summary>kill(2); a negative pid signals the whole process group.</summary>
     public static bool Kill(int pid, int signal) => KillSys(pid, signal) == 0;
-
-    /// <summary>Flushes a directory entry change (rename, symlink) to disk.</summary>
-    public static void FsyncDirectory(string dir)
-    {
-        try
-        {
-            using var handle = File.OpenHandle(dir, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.None);
-            _ = FsyncSys((int)handle.DangerousGetHandle());
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Best effort: some file systems refuse to open directories this way.
-        }
-    }
 }
