@@ -117,14 +117,13 @@ internal static class Program
         await gitEnv.WriteConfigAsync(git, options, credentials.GitConfig(), stopSource.Token).ConfigureAwait(false);
 
         Directory.CreateDirectory(options.Root);
-        var readiness = new Readiness();
         var status = new SyncStatus();
         metrics?.Observe(status);
         var push = options.PushTrigger is null ? null : new PushTrigger(options.PushTrigger, options.Ref, trigger, status, metrics, log);
         var pushMode = options.PushTrigger is null ? "off" : options.PushTrigger.SecretFile is null ? "unauthenticated" : "authenticated";
         await using var endpoint = options.HttpBind is null ? null
-            : new HttpEndpoint(Bind.Parse(options.HttpBind)!, readiness, metrics, options.HttpPprof, log,
-                new StatusPage(status, readiness, options.Repo, options.Ref, options.Link, pushMode, log.Redactor), push,
+            : new HttpEndpoint(Bind.Parse(options.HttpBind)!, status, metrics, options.HttpPprof, log,
+                new StatusPage(status, options.Repo, options.Ref, options.Link, pushMode, log.Redactor), push,
                 new Trust.Freshness(status, options));
         if (endpoint is not null)
         {
@@ -136,7 +135,7 @@ internal static class Program
         var prePublish = options.PrePublishHook is null ? null : new ExecHook("pre-publish-exechook", options.PrePublishHook, hookEnv, log);
         // Only a webhook needs an HTTP client: without one its code pages are never touched.
         using var http = options.Webhook is null ? null
-            : new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = Timeout.InfiniteTimeSpan };
+            : OutboundHttp.Create();
         var runners = new List<HookRunner>();
         if (options.ExecHook is not null)
         {
@@ -156,10 +155,9 @@ internal static class Program
             await signatures.LoadAsync(stopSource.Token).ConfigureAwait(false);
         }
         var engine = new SyncEngine(options, git, log, prePublish, signatures);
-        var loop = new SyncLoop(options, engine, git, trigger, readiness, metrics, new StatusFiles(options, log), log)
+        var loop = new SyncLoop(options, engine, git, trigger, status, metrics, new StatusFiles(options, log), log)
         {
             BeforeSync = (force, ct) => credentials.RefreshAsync(git, force, ct),
-            Status = status,
             Published = (worktree, hash, _) =>
             {
                 foreach (var runner in runners)

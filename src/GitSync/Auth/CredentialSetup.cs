@@ -63,10 +63,7 @@ internal sealed class CredentialSetup : IAsyncDisposable
 
         if (_auth.AskpassUrl is not null || IsGitHubApp)
         {
-            _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
-            {
-                Timeout = Timeout.InfiniteTimeSpan,
-            };
+            _http = OutboundHttp.Create();
         }
         if (_auth.AskpassUrl is { } askpassUrl)
         {

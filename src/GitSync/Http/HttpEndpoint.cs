@@ -3,18 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using GitSync.Logging;
+using GitSync.Sync;
 
 namespace GitSync.Http;
-
-/// <summary>Whether the first sync has succeeded (readiness), shared by the loop and the endpoint.</summary>
-internal sealed class Readiness
-{
-    private volatile bool _ready;
-
-    public bool IsReady => _ready;
-
-    public void MarkReady() => _ready = true;
-}
 
 /// <summary>
 /// The HTTP endpoint (spec §7): <c>/</c> readiness, <c>/metrics</c>, <c>/debug/pprof/</c>; and
@@ -25,7 +16,7 @@ internal sealed class Readiness
 internal sealed class HttpEndpoint : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
-    private readonly Readiness _readiness;
+    private readonly SyncStatus _sync;
     private readonly SyncMetrics? _metrics;
     private readonly bool _pprof;
     private readonly StatusPage? _status;
@@ -35,10 +26,10 @@ internal sealed class HttpEndpoint : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task? _serving;
 
-    public HttpEndpoint(Bind bind, Readiness readiness, SyncMetrics? metrics, bool pprof, Log log, StatusPage? status = null, PushTrigger? push = null, Trust.Freshness? freshness = null)
+    public HttpEndpoint(Bind bind, SyncStatus sync, SyncMetrics? metrics, bool pprof, Log log, StatusPage? status = null, PushTrigger? push = null, Trust.Freshness? freshness = null)
     {
         _freshness = freshness;
-        _readiness = readiness;
+        _sync = sync;
         _metrics = metrics;
         _pprof = pprof;
         _status = status;
@@ -96,7 +87,7 @@ internal sealed class HttpEndpoint : IAsyncDisposable
             var path = context.Request.Url?.AbsolutePath ?? "/";
             if (path == "/")
             {
-                var ready = _readiness.IsReady;
+                var ready = _sync.IsReady;
                 // Once synced, --max-staleness can still take readiness away until the next success.
                 var stale = ready ? _freshness?.StaleReason() : null;
                 await WriteTextAsync(response, ready && stale is null ? 200 : 503, !ready ? "repo is not ready\n" : stale ?? "ok\n").ConfigureAwait(false);

@@ -11,7 +11,7 @@ namespace GitSync.Http;
 /// succeeded and the last one published, the last error (redacted, kept with its time after later
 /// successes), the consecutive failures, counts, and the last push trigger request.
 /// </summary>
-internal sealed class StatusPage(SyncStatus status, Readiness readiness, string repo, string gitRef, string link, string pushTrigger, Redactor redactor)
+internal sealed class StatusPage(SyncStatus status, string repo, string gitRef, string link, string pushTrigger, Redactor redactor)
 {
     public const string Path = "/status";
 
@@ -25,7 +25,7 @@ internal sealed class StatusPage(SyncStatus status, Readiness readiness, string 
             w.WriteString("repo", redactor.Redact(repo));
             w.WriteString("ref", gitRef);
             w.WriteString("link", link);
-            w.WriteBoolean("ready", readiness.IsReady);
+            w.WriteBoolean("ready", status.IsReady);
             WriteOrNull(w, "hash", s.Hash);
             WriteTime(w, "lastSuccessTime", s.LastSuccess);
             WriteTime(w, "lastUpdateTime", s.LastUpdate);

@@ -54,14 +54,11 @@ internal sealed class SyncEngine
         _prePublish = prePublish;
     }
 
-    public Link Link => _link;
-
     public Worktrees Worktrees => _worktrees;
 
-    /// <summary>The hash the link serves now, if it serves a tree named after a hash.</summary>
-    public string? ServedHash()
+    /// <summary>The hash a served tree is named after (<c>&lt;hash&gt;</c> or v3's <c>rev-&lt;hash&gt;</c>), if any.</summary>
+    private static string? HashOf(string? target)
     {
-        var target = _link.Target();
         if (target is null)
         {
             return null;
@@ -82,7 +79,7 @@ internal sealed class SyncEngine
     private (string? Path, string? Hash, bool Sound) Served()
     {
         var path = _link.Target();
-        var hash = ServedHash();
+        var hash = HashOf(path);
         var sound = hash is not null
             && path == _worktrees.PathFor(hash)
             && Directory.Exists(_root.GitDir)
@@ -181,11 +178,14 @@ internal sealed class SyncEngine
         return new SyncResult(SyncOutcome.Updated, hash, hash != servedHash, _prePublish?.Name);
     }
 
-    /// <summary>Removes stale trees and, if any went, the git objects only they kept alive.</summary>
-    public async Task CleanupAsync(GitCli git, CancellationToken ct)
+    /// <summary>
+    /// Removes stale trees and, if any went, the git objects only they kept alive.
+    /// <paramref name="servedHash"/> is what the sync that just succeeded left the link on.
+    /// </summary>
+    public async Task CleanupAsync(GitCli git, string servedHash, CancellationToken ct)
     {
         _link.RemoveTemp();
-        var removed = _worktrees.RemoveStale(_link.Target());
+        var removed = _worktrees.RemoveStale(_worktrees.PathFor(servedHash));
         if (removed == 0)
         {
             return;

@@ -16,7 +16,7 @@ internal sealed class SyncLoop(
     SyncEngine engine,
     GitCli git,
     SyncTrigger trigger,
-    Readiness readiness,
+    SyncStatus status,
     SyncMetrics? metrics,
     StatusFiles files,
     Log log)
@@ -30,9 +30,6 @@ internal sealed class SyncLoop(
     /// <summary>For --one-time: waits for the hooks' first runs; true when all succeeded.</summary>
     public Func<CancellationToken, Task<bool>>? WaitForHooks { get; init; }
 
-    /// <summary>What /status reports; updated where syncs are counted.</summary>
-    public SyncStatus? Status { get; init; }
-
     /// <summary>Runs until stopped or until --one-time / the failure budget ends it; returns the exit code.</summary>
     public async Task<int> RunAsync(CancellationToken stop)
     {
@@ -43,7 +40,7 @@ internal sealed class SyncLoop(
         while (true)
         {
             var started = Stopwatch.GetTimestamp();
-            Status?.Beat();
+            status.Beat();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
             timeout.CancelAfter(options.SyncTimeout);
             SyncResult result;
@@ -79,10 +76,10 @@ internal sealed class SyncLoop(
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                Status?.Beat();
+                status.Beat();
                 var message = e is OperationCanceledException ? $"sync timed out after {Duration.Format(options.SyncTimeout)}" : e.Message;
                 metrics?.Sync("error", Stopwatch.GetElapsedTime(started));
-                Status?.Failed(message);
+                status.Failed(message);
                 failures++;
                 fullCheck = true;
                 files.WriteError("error syncing repo, will retry", message);
@@ -101,7 +98,7 @@ internal sealed class SyncLoop(
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
-            Status?.Beat();
+            status.Beat();
             if (result.PrePublishHook is { } gate)
             {
                 metrics?.HookRun(gate, success: true);
@@ -110,7 +107,7 @@ internal sealed class SyncLoop(
             {
                 metrics?.Fetch();
                 metrics?.Sync("success", elapsed);
-                Status?.Succeeded(result.Hash, updated: true);
+                status.Succeeded(result.Hash, updated: true);
                 files.Touch();
                 if (Published is not null)
                 {
@@ -120,12 +117,11 @@ internal sealed class SyncLoop(
             else
             {
                 metrics?.Sync("noop", elapsed);
-                Status?.Succeeded(result.Hash, updated: false);
+                status.Succeeded(result.Hash, updated: false);
             }
             // After every successful sync, so stale trees go once their timeout passes even
             // while the ref stands still (a directory listing when nothing is due).
-            await CleanupAsync(timeout.Token).ConfigureAwait(false);
-            readiness.MarkReady();
+            await CleanupAsync(result.Hash, timeout.Token).ConfigureAwait(false);
             files.ClearError();
             failures = 0;
             firstSync = false;
@@ -141,7 +137,7 @@ internal sealed class SyncLoop(
             if (options.RefIsHash && result.Hash == options.Ref)
             {
                 log.Info(1, "ref appears to be a git hash, no further sync needed", ("ref", options.Ref));
-                await BeatWhileAsync(Task.Delay(Timeout.Infinite, stop), stop).ConfigureAwait(false);
+                await WaitAsync(Timeout.InfiniteTimeSpan, stop, untilStopped: true).ConfigureAwait(false);
                 return 0;
             }
             log.Info(3, "next sync", ("waitTime", options.Period));
@@ -153,11 +149,11 @@ internal sealed class SyncLoop(
     }
 
     /// <summary>Clean-up problems are logged, not counted: the sync itself succeeded.</summary>
-    private async Task CleanupAsync(CancellationToken ct)
+    private async Task CleanupAsync(string servedHash, CancellationToken ct)
     {
         try
         {
-            await engine.CleanupAsync(git, ct).ConfigureAwait(false);
+            await engine.CleanupAsync(git, servedHash, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is GitException or IOException or UnauthorizedAccessException or OperationCanceledException)
         {
@@ -165,24 +161,16 @@ internal sealed class SyncLoop(
         }
     }
 
-    /// <summary>Waits for the period or a trigger; false when stopping.</summary>
-    private async Task<bool> WaitAsync(TimeSpan period, CancellationToken stop)
+    /// <summary>
+    /// Waits for the period or a trigger (or, with <paramref name="untilStopped"/>, only for the
+    /// stop); false when stopping. The wait's length is declared to liveness before it starts.
+    /// </summary>
+    private async Task<bool> WaitAsync(TimeSpan period, CancellationToken stop, bool untilStopped = false)
     {
-        return await BeatWhileAsync(trigger.WaitAsync(period, stop), stop).ConfigureAwait(false);
-    }
-
-    /// <summary>Awaits <paramref name="wait"/> while beating the heartbeat every second (liveness); false when it was cancelled.</summary>
-    private async Task<bool> BeatWhileAsync(Task wait, CancellationToken stop)
-    {
-        Status?.Beat();
+        status.Beat(period);
         try
         {
-            while (await Task.WhenAny(wait, Task.Delay(TimeSpan.FromSeconds(1), stop)).ConfigureAwait(false) != wait)
-            {
-                stop.ThrowIfCancellationRequested();
-                Status?.Beat();
-            }
-            await wait.ConfigureAwait(false);
+            await (untilStopped ? Task.Delay(Timeout.Infinite, stop) : trigger.WaitAsync(period, stop)).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException)

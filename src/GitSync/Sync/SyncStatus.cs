@@ -37,6 +37,9 @@ internal sealed class SyncStatus(TimeProvider clock)
     /// <summary>The last request to the push trigger: when, from what kind of sender, and what became of it.</summary>
     internal sealed record TriggerRecord(DateTimeOffset Time, string Source, string Result, string? Reason);
 
+    /// <summary>Readiness: true once a sync of this process has succeeded (<c>/</c> answers 200).</summary>
+    public bool IsReady => Current.LastSuccess is not null;
+
     public Snapshot Current
     {
         get
@@ -83,11 +86,26 @@ internal sealed class SyncStatus(TimeProvider clock)
         }
     }
 
-    /// <summary>When the loop last showed it is moving (an iteration started or ended, or a wait ticked).</summary>
-    public DateTimeOffset LastHeartbeat => new(Interlocked.Read(ref _heartbeatTicks), TimeSpan.Zero);
+    /// <summary>
+    /// From when on the loop counts as quiet: the time of its last step, plus however long that
+    /// step said it would legitimately take (a wait of known length); never while it waits with
+    /// no deadline (a synced hash ref). Liveness compares this with the clock.
+    /// </summary>
+    public DateTimeOffset QuietSince => new(Interlocked.Read(ref _heartbeatTicks), TimeSpan.Zero);
 
-    /// <summary>The loop is moving; liveness reads this (lock-free: it is written every second while waiting).</summary>
-    public void Beat() => Interlocked.Exchange(ref _heartbeatTicks, clock.GetUtcNow().UtcTicks);
+    /// <summary>
+    /// The loop is moving and its next step takes up to <paramref name="busyFor"/>
+    /// (<see cref="Timeout.InfiniteTimeSpan"/>: no deadline). Declaring the length of a wait up
+    /// front spares the loop from waking up during it just to say it is alive.
+    /// </summary>
+    public void Beat(TimeSpan busyFor = default)
+    {
+        var now = clock.GetUtcNow().UtcTicks;
+        var ticks = busyFor == Timeout.InfiniteTimeSpan || busyFor.Ticks > DateTimeOffset.MaxValue.UtcTicks - now
+            ? DateTimeOffset.MaxValue.UtcTicks
+            : now + busyFor.Ticks;
+        Interlocked.Exchange(ref _heartbeatTicks, ticks);
+    }
 
     public void Triggered(string source, string result, string? reason)
     {

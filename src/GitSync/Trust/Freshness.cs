@@ -35,7 +35,7 @@ internal sealed class Freshness(SyncStatus status, TimeSpan? maxStaleness, TimeS
     /// <summary>Why liveness must fail (the loop has not moved for too long); null when alive.</summary>
     public string? WedgedReason()
     {
-        var quiet = clock.GetUtcNow() - status.LastHeartbeat;
+        var quiet = clock.GetUtcNow() - status.QuietSince;
         return quiet > livenessLimit
             ? $"sync loop wedged: no progress for {Duration.Format(Round(quiet))}, longer than the sync timeout plus the period ({Duration.Format(livenessLimit)})\n"
             : null;

@@ -32,6 +32,22 @@ public sealed class FreshnessUnitTests
     }
 
     [Fact]
+    public void A_declared_wait_counts_as_progress_until_it_ends()
+    {
+        var clock = new ManualClock();
+        var status = new SyncStatus(clock);
+        var freshness = new Freshness(status, null, TimeSpan.FromSeconds(130), clock);
+        status.Beat(TimeSpan.FromHours(1));
+        clock.Now += TimeSpan.FromHours(1) + TimeSpan.FromSeconds(129);
+        Assert.Null(freshness.WedgedReason());
+        clock.Now += TimeSpan.FromSeconds(2);
+        Assert.Contains("wedged", freshness.WedgedReason(), StringComparison.Ordinal);
+        status.Beat(Timeout.InfiniteTimeSpan);
+        clock.Now += TimeSpan.FromDays(365);
+        Assert.Null(freshness.WedgedReason());
+    }
+
+    [Fact]
     public void Readiness_is_stale_only_with_max_staleness_and_after_a_success_older_than_it()
     {
         var clock = new ManualClock();
