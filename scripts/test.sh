@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds dist/git-sync (the end-to-end tests run that binary), runs the whole test suite, and
+# Installs what the tests need (Debian packages, only those missing; see install-deps.sh),
+# builds dist/git-sync (the end-to-end tests run that binary), runs the whole test suite, and
 # prints the "N passed, N failed, N skipped" summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+./scripts/install-deps.sh || exit 1
 ./scripts/build.sh || exit 1
 
 results=TestResults

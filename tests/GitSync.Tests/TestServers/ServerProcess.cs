@@ -80,7 +80,7 @@ public sealed class ServerProcess : IDisposable
             }
         }
 
-        throw new InvalidOperationException($"{name} is not installed; the auth tests need the Debian package '{package}' (.ci/run installs it)");
+        throw new InvalidOperationException($"{name} is not installed; the auth tests need the Debian package '{package}' (scripts/install-deps.sh, run by ./scripts/test.sh, installs it)");
     }
 
     /// <summary>Polls until a TCP connect to 127.0.0.1:<paramref name="port"/> succeeds; throws with the server output otherwise.</summary>
