@@ -116,7 +116,7 @@ internal static class Program
         log.Info(1, "git version", ("version", version.Stdout.Trim()));
         await gitEnv.WriteConfigAsync(git, options, credentials.GitConfig(), stopSource.Token).ConfigureAwait(false);
 
-        Directory.CreateDirectory(options.Root);
+        Filesystem.CreateDirectory(options.Root, "the --root directory");
         var status = new SyncStatus();
         metrics?.Observe(status);
         var push = options.PushTrigger is null ? null : new PushTrigger(options.PushTrigger, options.Ref, trigger, status, metrics, log);

@@ -230,7 +230,7 @@ internal sealed class CredentialSetup : IAsyncDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidOperationException($"can't read password file {path} ({flag}): {Reason(e)}", e);
+            throw new InvalidOperationException($"can't read the password file {path} ({flag}): {Reason(e, path)}", e);
         }
     }
 
@@ -246,16 +246,11 @@ internal sealed class CredentialSetup : IAsyncDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ConfigException($"invalid flag: {flag}: can't read the {what} {path}: {Reason(e)}");
+            throw new ConfigException($"invalid flag: {flag}: can't read the {what} {path}: {Reason(e, path)}");
         }
     }
 
-    private static string Reason(Exception e) => e switch
-    {
-        FileNotFoundException or DirectoryNotFoundException => "no such file",
-        UnauthorizedAccessException => "permission denied",
-        _ => e.Message,
-    };
+    private static string Reason(Exception e, string path) => Platform.IoErrors.Reason(e, path);
 
     public async ValueTask DisposeAsync()
     {

@@ -120,7 +120,7 @@ internal sealed class GitHubApp(HttpClient http, AuthOptions auth, TimeProvider 
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new InvalidOperationException($"can't read the GitHub App private key ({source}): {e.Message}", e);
+                throw new InvalidOperationException($"can't read the GitHub App private key ({source}): {Platform.IoErrors.Reason(e, path)}", e);
             }
         }
         else

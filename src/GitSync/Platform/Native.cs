@@ -35,6 +35,47 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "free")]
     private static partial void Free(IntPtr ptr);
 
+    [LibraryImport("libc", EntryPoint = "utimensat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int UtimensatSys(int dirFd, string path, IntPtr times, int flags);
+
+    [LibraryImport("libc", EntryPoint = "signal", SetLastError = true)]
+    private static partial IntPtr SignalSys(int signal, IntPtr handler);
+
+    [LibraryImport("libc", EntryPoint = "sigaction", SetLastError = true)]
+    private static partial int SigactionSys(int signal, IntPtr action, IntPtr oldAction);
+
+    private const int AtSymlinkNoFollow = 0x100;
+    private static readonly IntPtr SigDfl = IntPtr.Zero;
+    private static readonly IntPtr SigIgn = 1;
+    private static readonly IntPtr SigErr = -1;
+
+    /// <summary>utimensat(AT_SYMLINK_NOFOLLOW) with both times now: touches a symlink itself, never its target.</summary>
+    public static void TouchNoFollow(string path)
+    {
+        if (UtimensatSys(AtFdCwd, path, IntPtr.Zero, AtSymlinkNoFollow) != 0)
+        {
+            throw new IOException($"can't set the modification time of {path}: {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+    }
+
+    /// <summary>
+    /// Gives back a signal that git-sync inherited as ignored (nohup, some init wrappers) to its
+    /// default disposition, so that a handler registered afterwards receives it. .NET keeps an
+    /// inherited SIG_IGN and never calls the handler; Go's signal.Notify, which upstream uses,
+    /// re-enables the signal. Returns whether it had been ignored.
+    /// </summary>
+    public static unsafe bool UnignoreSignal(int signal)
+    {
+        // struct sigaction starts with the handler on every Linux ABI; 256 bytes hold all of it.
+        // Only read here: a handler already installed (.NET's own) must not be touched.
+        var current = stackalloc byte[256];
+        if (SigactionSys(signal, IntPtr.Zero, (IntPtr)current) != 0 || *(IntPtr*)current != SigIgn)
+        {
+            return false;
+        }
+        return SignalSys(signal, SigDfl) != SigErr;
+    }
+
     /// <summary>realpath(3): absolute, symlink-free path of an existing file or directory.</summary>
     public static string RealPath(string path)
     {

@@ -14,7 +14,12 @@ internal sealed class Link(string path)
 
     private string Directory => System.IO.Path.GetDirectoryName(Path)!;
 
-    private string TempPath => System.IO.Path.Combine(Directory, "." + System.IO.Path.GetFileName(Path) + ".tmp-link");
+    /// <summary>
+    /// Temporary links are named <c>.&lt;link&gt;.tmp-link-&lt;random&gt;</c>: nobody can plant
+    /// something at the name in advance (the directory is shared with consumers), and the prefix
+    /// lets the leftovers of a crash be found.
+    /// </summary>
+    private string TempPrefix => "." + System.IO.Path.GetFileName(Path) + ".tmp-link";
 
     /// <summary>The absolute path the link points at, or null when there is no link.</summary>
     public string? Target()
@@ -34,24 +39,46 @@ internal sealed class Link(string path)
         System.IO.Directory.CreateDirectory(Directory);
         var dir = RealDirectory() ?? Directory;
         var relative = System.IO.Path.GetRelativePath(dir, worktree);
-        var temp = TempPath;
-        // A temporary link left by a crash would make the symlink call fail: clear it first.
+        // Leftovers of a crash between "create" and "rename" go first, so they never pile up.
         RemoveTemp();
+        var temp = System.IO.Path.Combine(Directory, TempPrefix + "-" + Filesystem.RandomSuffix());
+        // symlink(2) fails when anything exists at the name; it never writes through one.
         File.CreateSymbolicLink(temp, relative);
-        Native.Rename(temp, Path);
+        try
+        {
+            // rename(2) replaces the link in one step: readers see the old target or the new.
+            Native.Rename(temp, Path);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
     }
 
+    /// <summary>
+    /// Removes temporary links a killed publish left beside the link: ours (any suffix, or
+    /// none as older versions named them). Only symlinks are removed; anything else with
+    /// that name is not ours.
+    /// </summary>
     public void RemoveTemp()
     {
-        var temp = TempPath;
-        var info = new FileInfo(temp);
-        if (info.LinkTarget is not null || info.Exists)
+        if (!System.IO.Directory.Exists(Directory))
         {
-            info.Delete();
+            return;
         }
-        else if (System.IO.Directory.Exists(temp))
+        foreach (var entry in System.IO.Directory.EnumerateFileSystemEntries(Directory, TempPrefix + "*"))
         {
-            System.IO.Directory.Delete(temp, recursive: true);
+            var name = System.IO.Path.GetFileName(entry);
+            if (name != TempPrefix && !name.StartsWith(TempPrefix + "-", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var info = new FileInfo(entry);
+            if (info.LinkTarget is not null)
+            {
+                info.Delete();
+            }
         }
     }
 

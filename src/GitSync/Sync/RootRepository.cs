@@ -23,7 +23,7 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
     /// </summary>
     public async Task EnsureHealthyAsync(CancellationToken ct)
     {
-        System.IO.Directory.CreateDirectory(Path);
+        Filesystem.CreateDirectory(Path, "the --root directory");
         if (!await IsHealthyAsync(ct).ConfigureAwait(false))
         {
             await RebuildAsync(ct).ConfigureAwait(false);

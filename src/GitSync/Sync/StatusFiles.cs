@@ -20,7 +20,7 @@ internal sealed class StatusFiles(SyncOptions options, Log log)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            log.Error(e.Message, "can't touch the touch file", ("path", options.TouchFile));
+            log.Error(IoErrors.Describe("touch the --touch-file", options.TouchFile, e), "can't touch the touch file", ("path", options.TouchFile));
         }
     }
 
@@ -48,7 +48,7 @@ internal sealed class StatusFiles(SyncOptions options, Log log)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            log.Error(e.Message, "can't write the error file", ("path", options.ErrorFile));
+            log.Error(IoErrors.Describe("write the --error-file", options.ErrorFile, e), "can't write the error file", ("path", options.ErrorFile));
         }
     }
 
@@ -64,7 +64,7 @@ internal sealed class StatusFiles(SyncOptions options, Log log)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            log.Error(e.Message, "can't remove the error file", ("path", options.ErrorFile));
+            log.Error(IoErrors.Describe("remove the --error-file", options.ErrorFile, e), "can't remove the error file", ("path", options.ErrorFile));
         }
     }
 

@@ -142,7 +142,17 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log)
         var gitDir = ReadGitDir(worktree)!;
         var info = System.IO.Path.Combine(gitDir, "info");
         System.IO.Directory.CreateDirectory(info);
-        File.Copy(options.SparseCheckoutFile, System.IO.Path.Combine(info, "sparse-checkout"), overwrite: true);
+        byte[] patterns;
+        try
+        {
+            // Read at every new worktree, as upstream: a file mounted or changed later applies to the next revision.
+            patterns = File.ReadAllBytes(options.SparseCheckoutFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException(IoErrors.Describe("read the sparse-checkout file (--sparse-checkout-file)", options.SparseCheckoutFile, e), e);
+        }
+        File.WriteAllBytes(System.IO.Path.Combine(info, "sparse-checkout"), patterns);
         // Worktree-scoped config keeps sparse settings off other worktrees.
         await git.RunAsync(options.Root, ["config", "extensions.worktreeConfig", "true"], ct).ConfigureAwait(false);
         await git.RunAsync(worktree, ["config", "--worktree", "core.sparseCheckout", "true"], ct).ConfigureAwait(false);

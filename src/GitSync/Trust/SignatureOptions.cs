@@ -40,10 +40,5 @@ internal sealed class SignatureRejectedException(string what, string hash, Verif
 /// <summary>Why a trust file could not be read, in words that survive NativeAOT's trimmed exception messages.</summary>
 internal static class TrustFileError
 {
-    public static string Describe(Exception e) => e switch
-    {
-        FileNotFoundException or DirectoryNotFoundException => "no such file",
-        UnauthorizedAccessException => "permission denied",
-        _ => e.Message,
-    };
+    public static string Describe(Exception e) => Platform.IoErrors.Reason(e);
 }

@@ -110,6 +110,32 @@ public sealed class StatusFileTests(ITestOutputHelper output) : EndToEndTest(out
         Assert.False(File.Exists(errorFile), "the error file must be removed after a successful sync\n" + p.Diagnostics());
     }
 
+    [Fact]
+    public async Task Never_writes_through_symlinks_planted_at_the_error_and_touch_files()
+    {
+        using TestRepo repo = NewRepo();
+        string head = repo.Commit("file", "v1");
+        string root = NewDir().Path;
+        TempDir elsewhere = NewDir("victim");
+        string victim = elsewhere.Combine("victim");
+        File.WriteAllText(victim, "keep");
+        string wouldBeCreated = elsewhere.Combine("created");
+        // What a consumer sharing the root volume could plant.
+        File.CreateSymbolicLink(Path.Combine(root, "error.json"), victim);
+        File.CreateSymbolicLink(Path.Combine(root, "touched"), wouldBeCreated);
+
+        GitSyncProcess failed = await RunAsync(Args(repo, root, "--one-time", "--ref=missing", "--error-file=error.json", "--touch-file=touched"));
+        Assert.True(failed.ExitCode == 1, failed.Diagnostics());
+        AssertJsonObject(Path.Combine(root, "error.json"), failed);
+        Assert.Null(new FileInfo(Path.Combine(root, "error.json")).LinkTarget);
+
+        GitSyncProcess synced = await RunOnceAsync(repo, root, "--link=link", "--error-file=error.json", "--touch-file=touched");
+        Layout.AssertPublished(Path.Combine(root, "link"), head, synced.Diagnostics);
+
+        Assert.Equal("keep", File.ReadAllText(victim));
+        Assert.False(File.Exists(wouldBeCreated), "the touch file's symlink was followed\n" + synced.Diagnostics());
+    }
+
     private static void AssertJsonObject(string path, GitSyncProcess p)
     {
         Assert.True(File.Exists(path), $"error file {path} was not written\n{p.Diagnostics()}");

@@ -10,6 +10,9 @@ internal static partial class Libc
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
 
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    public static partial uint GetEuid();
+
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int KillNative(int pid, int signal);
 
