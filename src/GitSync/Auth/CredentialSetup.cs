@@ -48,14 +48,21 @@ internal sealed class CredentialSetup : IAsyncDisposable
         _metrics = metrics;
         _time = time ?? TimeProvider.System;
 
-        // https://user:pass@host/… : the password goes to the credential cache, and the URL git
-        // is given (argv, origin in .git/config under --root) carries no secret.
+        // https://user:pass@host/… or https://TOKEN@host/…: the user part goes to the credential
+        // cache, and the URL git is given (argv, origin in .git/config under --root, /status)
+        // carries no secret.
         var (url, username, password) = RepoUrl.SplitCredentials(options.Repo);
         Repo = url;
-        if (password is not null)
+        if (username is not null && password is not null && (username.Length > 0 || password.Length > 0))
         {
             log.Redactor.AddSecret(password);
-            _urlCredential = (username ?? "", password);
+            if (password.Length == 0)
+            {
+                // A user part without a password is a token by convention: mask it wherever it
+                // might surface (our own credential log line, git's messages).
+                log.Redactor.AddSecret(username);
+            }
+            _urlCredential = (username, password);
         }
 
         var longestWait = options.Period > options.InitPeriod ? options.Period : options.InitPeriod;
@@ -75,7 +82,7 @@ internal sealed class CredentialSetup : IAsyncDisposable
         }
     }
 
-    /// <summary>The repository URL to give git: <c>--repo</c> without any embedded password.</summary>
+    /// <summary>The repository URL to give git: <c>--repo</c> without the user part of an http(s) URL.</summary>
     public string Repo { get; }
 
     private bool IsGitHubApp => _auth.GitHubAppInstallationId != 0;

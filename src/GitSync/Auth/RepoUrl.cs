@@ -25,22 +25,45 @@ internal static class RepoUrl
     }
 
     /// <summary>
-    /// Splits <c>http(s)://user:password@host/…</c> into the URL without the user part and the
-    /// (percent-decoded) username and password. Only http(s) URLs with a password are split:
-    /// an SSH URL's user is part of the address, and a bare <c>user@</c> is left for git.
-    /// The rest of the URL is kept byte for byte.
+    /// Splits the user part out of an http(s) URL: <c>https://user:password@host/…</c> gives the
+    /// URL without it and the (percent-decoded) username and password; <c>https://TOKEN@host/…</c>
+    /// gives username TOKEN and an empty password, which is what git would send after asking for
+    /// a password (and what upstream stores). Either way every part of
+    /// it is a secret that must reach git only through the credential store. Other schemes are
+    /// left alone: an SSH URL's user is part of the address. The rest of the URL is kept byte
+    /// for byte.
     /// </summary>
     public static (string Url, string? Username, string? Password) SplitCredentials(string url)
+    {
+        if (UserInfoRange(url) is not var (authorityStart, at))
+        {
+            return (url, null, null);
+        }
+        var userInfo = url[authorityStart..at];
+        var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
+        var username = Unescape(colon < 0 ? userInfo : userInfo[..colon]);
+        var password = colon < 0 ? "" : Unescape(userInfo[(colon + 1)..]);
+        var stripped = url[..authorityStart] + url[(at + 1)..];
+        return (stripped, username, password);
+    }
+
+    /// <summary>True when <paramref name="url"/> carries credentials: any user part of an http(s) URL, or a password in any URL.</summary>
+    public static bool HasCredentials(string url)
+        => UserInfoRange(url) is not null
+           || (Uri.TryCreate(url, UriKind.Absolute, out var u) && u.UserInfo.Contains(':', StringComparison.Ordinal));
+
+    /// <summary>Where the user part of an http(s) URL starts, and the index of the '@' that ends it.</summary>
+    private static (int Start, int At)? UserInfoRange(string url)
     {
         var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
         if (schemeEnd <= 0)
         {
-            return (url, null, null);
+            return null;
         }
         var scheme = url[..schemeEnd];
         if (!scheme.Equals("http", StringComparison.OrdinalIgnoreCase) && !scheme.Equals("https", StringComparison.OrdinalIgnoreCase))
         {
-            return (url, null, null);
+            return null;
         }
         var authorityStart = schemeEnd + 3;
         var authorityEnd = url.IndexOfAny(['/', '?', '#'], authorityStart);
@@ -48,21 +71,24 @@ internal static class RepoUrl
         {
             authorityEnd = url.Length;
         }
+        if (authorityEnd == authorityStart)
+        {
+            return null;
+        }
         // A literal '@' in a password must be percent-encoded, so the user part ends at the last '@'.
         var at = url.LastIndexOf('@', authorityEnd - 1, authorityEnd - authorityStart);
-        if (at < 0)
+        return at < 0 ? null : (authorityStart, at);
+    }
+
+    private static string Unescape(string s)
+    {
+        try
         {
-            return (url, null, null);
+            return Uri.UnescapeDataString(s);
         }
-        var userInfo = url[authorityStart..at];
-        var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
-        if (colon < 0)
+        catch (UriFormatException)
         {
-            return (url, null, null);
+            return s;
         }
-        var username = Uri.UnescapeDataString(userInfo[..colon]);
-        var password = Uri.UnescapeDataString(userInfo[(colon + 1)..]);
-        var stripped = url[..authorityStart] + url[(at + 1)..];
-        return (stripped, username, password);
     }
 }

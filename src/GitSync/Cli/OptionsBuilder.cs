@@ -122,6 +122,7 @@ internal sealed class OptionsBuilder
         {
             throw new ConfigException("required flag: --repo must be specified");
         }
+        RefuseOptionLike("--repo", repo, "a URL or path");
         var rootText = Str("root");
         if (string.IsNullOrEmpty(rootText))
         {
@@ -130,6 +131,7 @@ internal sealed class OptionsBuilder
         var root = ResolveRoot(rootText);
 
         var gitRef = ResolveRef();
+        RefuseOptionLike("--ref", gitRef, "a branch, tag, full commit hash or HEAD");
         if (GitRef.IsFullHash(gitRef.ToLowerInvariant()))
         {
             gitRef = gitRef.ToLowerInvariant();
@@ -417,7 +419,31 @@ internal sealed class OptionsBuilder
         {
             return rev;
         }
-        return string.IsNullOrEmpty(gitRef) ? "HEAD" : gitRef;
+        // An explicitly empty --ref (or $GITSYNC_REF) is a mistake, not a request for the
+        // default: upstream refuses it too.
+        if (gitRef.Length == 0)
+        {
+            throw new ConfigException("required flag: --ref must be specified");
+        }
+        return gitRef;
+    }
+
+    /// <summary>
+    /// git reads an argument that starts with '-' as an option wherever an option may stand, and
+    /// some options run commands (<c>--upload-pack</c>, <c>-c core.sshCommand=…</c>). Every git
+    /// command separates user values with <c>--</c> too; refusing them here also gives a clear
+    /// message instead of a confusing git error.
+    /// </summary>
+    private static void RefuseOptionLike(string flag, string value, string what)
+    {
+        if (value.StartsWith('-'))
+        {
+            throw new ConfigException($"invalid flag: {flag} must be {what}, not something that starts with '-' (got \"{value}\")");
+        }
+        if (value.Any(char.IsControl))
+        {
+            throw new ConfigException($"invalid flag: {flag} must not contain control characters such as line breaks");
+        }
     }
 
     private CommandHookOptions? BuildExecHook()
@@ -543,7 +569,9 @@ internal sealed class OptionsBuilder
             {
                 throw new ConfigException("invalid flag: only one of $GITSYNC_PASSWORD and --password-file may be specified");
             }
-            if (Uri.TryCreate(repo, UriKind.Absolute, out var u) && u.UserInfo.Contains(':'))
+            // Any user part of an http(s) URL is a credential (often a token on its own); in other
+            // URLs (ssh://git@host) only a password is.
+            if (Auth.RepoUrl.HasCredentials(repo))
             {
                 throw new ConfigException("invalid flag: credentials may be specified in --repo or with --username, not both");
             }

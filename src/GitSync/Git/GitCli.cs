@@ -62,7 +62,8 @@ internal sealed class GitCli
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new GitException(commandText, -1, $"cannot start {GitPath}: {e.Message}");
+            // What a shell would report (127) for a program that can't be started.
+            result = new ChildResult(127, "", $"can't start {GitPath}: {e.Message}");
         }
         if (_log.Enabled(6))
         {

@@ -71,6 +71,8 @@ internal sealed class GitEnvironment : IDisposable
         {
             args.Add("--add");
         }
+        // Keys and values come from --git-config: never options.
+        args.Add("--");
         args.Add(key);
         args.Add(value);
         return git.RunAsync(null, args, ct);

@@ -165,7 +165,10 @@ internal sealed class Redactor
         return text;
     }
 
-    /// <summary>Replaces the password of every <c>scheme://user:password@</c> with REDACTED.</summary>
+    /// <summary>
+    /// Replaces the password of every <c>scheme://user:password@</c> with REDACTED, and the
+    /// whole user part of <c>http(s)://user@</c>.
+    /// </summary>
     public static string RedactUrlPasswords(string text)
     {
         var scheme = text.IndexOf("://", StringComparison.Ordinal);
@@ -200,10 +203,30 @@ internal sealed class Redactor
                     sb.Append("REDACTED");
                     pos = at;
                 }
+                else if (at > start && IsHttp(text, scheme))
+                {
+                    // https://TOKEN@host: a lone user part of an http(s) URL is a token by
+                    // convention (an SSH URL's user, as in ssh://git@host, is not).
+                    sb.Append(text, pos, start - pos);
+                    sb.Append("REDACTED");
+                    pos = at;
+                }
             }
             scheme = text.IndexOf("://", authorityEnd, StringComparison.Ordinal);
         }
         sb.Append(text, pos, text.Length - pos);
         return sb.ToString();
+    }
+
+    /// <summary>Whether the scheme ending at <paramref name="separator"/> (the index of "://") is http or https.</summary>
+    private static bool IsHttp(string text, int separator)
+    {
+        var start = separator;
+        while (start > 0 && char.IsAsciiLetterOrDigit(text[start - 1]))
+        {
+            start--;
+        }
+        var scheme = text.AsSpan(start, separator - start);
+        return scheme.Equals("http", StringComparison.OrdinalIgnoreCase) || scheme.Equals("https", StringComparison.OrdinalIgnoreCase);
     }
 }

@@ -25,6 +25,7 @@ internal static class ChildProcess
         IReadOnlyDictionary<string, string>? environment, string? stdin, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        fileName = Locate(fileName, environment);
         var psi = new ProcessStartInfo
         {
             FileName = Setsid ?? fileName,
@@ -38,6 +39,8 @@ internal static class ChildProcess
         if (Setsid is not null)
         {
             psi.ArgumentList.Add("--wait");
+            // The program is a user value (--git, a hook): never one of setsid's options.
+            psi.ArgumentList.Add("--");
             psi.ArgumentList.Add(fileName);
         }
         foreach (var a in args)
@@ -102,6 +105,41 @@ internal static class ChildProcess
             stderr.Dispose();
             input.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The absolute path of a program given by bare name, looked up on <c>$PATH</c> (the child's,
+    /// when <paramref name="environment"/> sets one). Only absolute <c>$PATH</c> entries count:
+    /// an empty or relative entry (".") would resolve against the child's working directory —
+    /// a worktree, whose files anyone who can push controls — and .NET's own lookup would also
+    /// try git-sync's directory and current directory first. A name with a slash is returned as
+    /// it is.
+    /// </summary>
+    /// <exception cref="System.ComponentModel.Win32Exception">No such program on <c>$PATH</c>.</exception>
+    internal static string Locate(string fileName, IReadOnlyDictionary<string, string>? environment)
+    {
+        if (fileName.Contains('/', StringComparison.Ordinal))
+        {
+            return fileName;
+        }
+        string? path = null;
+        if (environment is null || !environment.TryGetValue("PATH", out path))
+        {
+            path = Environment.GetEnvironmentVariable("PATH");
+        }
+        foreach (var dir in (path ?? "/usr/local/bin:/usr/bin:/bin").Split(':'))
+        {
+            if (!dir.StartsWith('/') || fileName.Length == 0)
+            {
+                continue;
+            }
+            var candidate = Path.Combine(dir, fileName);
+            if (File.Exists(candidate) && (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
+            {
+                return candidate;
+            }
+        }
+        throw new System.ComponentModel.Win32Exception(2, $"no program named \"{fileName}\" in the absolute directories of $PATH");
     }
 
     private static void KillGroup(Process process, int pid)

@@ -112,13 +112,14 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
     private async Task EnsureOriginAsync(CancellationToken ct)
     {
         var current = await git.RunAsync(Path, ["config", "--local", "--get", "remote.origin.url"], ct, check: false).ConfigureAwait(false);
+        // "--": the URL is a user value, never an option.
         if (current.ExitCode != 0)
         {
-            await git.RunAsync(Path, ["remote", "add", "origin", options.Repo], ct).ConfigureAwait(false);
+            await git.RunAsync(Path, ["remote", "add", "--", "origin", options.Repo], ct).ConfigureAwait(false);
         }
         else if (current.Stdout.TrimEnd('\n') != options.Repo)
         {
-            await git.RunAsync(Path, ["remote", "set-url", "origin", options.Repo], ct).ConfigureAwait(false);
+            await git.RunAsync(Path, ["remote", "set-url", "--", "origin", options.Repo], ct).ConfigureAwait(false);
         }
     }
 
@@ -154,7 +155,7 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
         // is where later checkouts lazily fetch the blobs the filter left out. By URL, git would
         // register a remote named after the URL, which goes stale when --repo changes.
         var remote = options.Filter is null ? options.Repo : "origin";
-        var args = new List<string> { "fetch", remote, options.Ref, "--verbose", "--no-progress", "--prune", "--no-auto-gc" };
+        var args = new List<string> { "fetch", "--verbose", "--no-progress", "--prune", "--no-auto-gc" };
         if (options.Depth > 0)
         {
             args.Add("--depth");
@@ -166,14 +167,19 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
         }
         if (options.Filter is not null)
         {
-            args.Add("--filter");
-            args.Add(options.Filter);
+            // One argument: the spec can never be read as an option of its own.
+            args.Add("--filter=" + options.Filter);
             // A fetch through a named remote would also update refs/remotes/origin/* and follow
             // tags, refs that keep old commits alive through gc. An empty refmap and --no-tags
             // leave only FETCH_HEAD, exactly as a fetch by URL does.
             args.Add("--refmap=");
             args.Add("--no-tags");
         }
+        // Options first, then "--": the repository and the ref are user values, and without the
+        // separator a ref such as "--upload-pack=<command>" would be read as an option.
+        args.Add("--");
+        args.Add(remote);
+        args.Add(options.Ref);
         string? hint = null;
         if (GitRef.LooksLikeAbbreviatedHash(options.Ref))
         {
@@ -187,7 +193,8 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
 
     private async Task<bool> HasCommitAsync(string hash, CancellationToken ct)
     {
-        var r = await git.RunAsync(Path, ["cat-file", "-e", hash + "^{commit}"], ct, check: false).ConfigureAwait(false);
+        // The hash is a validated full hex hash (RefIsHash); --end-of-options all the same.
+        var r = await git.RunAsync(Path, ["cat-file", "-e", "--end-of-options", hash + "^{commit}"], ct, check: false).ConfigureAwait(false);
         return r.ExitCode == 0;
     }
 

@@ -76,7 +76,7 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log)
 
         // --no-checkout: files come from "reset --hard" below, after the sparse and gitdir
         // set-up, so a checkout is never done twice.
-        await git.RunAsync(options.Root, ["worktree", "add", "--force", "--detach", build, hash, "--no-checkout"], ct).ConfigureAwait(false);
+        await git.RunAsync(options.Root, ["worktree", "add", "--force", "--detach", "--no-checkout", "--", build, hash], ct).ConfigureAwait(false);
         MakeGitDirRelative(build);
         await ConfigureSparseCheckoutAsync(build, ct).ConfigureAwait(false);
         // Populates the tree and the index at exactly this commit.

@@ -30,6 +30,10 @@ public sealed class CredentialLogicTests
     [InlineData("https://user:pass@example.com", "https://example.com", "user", "pass")]
     [InlineData("https://:token@example.com/r", "https://example.com/r", "", "token")]
     [InlineData("HTTPS://user:pass@example.com/r?x=1", "HTTPS://example.com/r?x=1", "user", "pass")]
+    // A lone user part is a token (GitHub, Gitea, Bitbucket): the username, with an empty password.
+    [InlineData("https://ghp_token123@github.com/org/repo.git", "https://github.com/org/repo.git", "ghp_token123", "")]
+    [InlineData("https://user@example.com/repo.git", "https://example.com/repo.git", "user", "")]
+    [InlineData("http://t%40k@127.0.0.1:8080/repo", "http://127.0.0.1:8080/repo", "t@k", "")]
     public void Splits_credentials_out_of_http_urls(string url, string stripped, string user, string password)
     {
         (string u, string? name, string? secret) = RepoUrl.SplitCredentials(url);
@@ -39,8 +43,8 @@ public sealed class CredentialLogicTests
     }
 
     [Theory]
-    [InlineData("https://user@example.com/repo.git")]
     [InlineData("https://example.com/repo.git")]
+    [InlineData("ssh://git@example.com/repo.git")]
     [InlineData("ssh://git:pw@example.com/repo.git")]
     [InlineData("git@example.com:repo.git")]
     [InlineData("file:///srv/repo")]

@@ -26,12 +26,16 @@ public sealed class SecretLeakTests(ITestOutputHelper output) : AuthTest(output)
         string askpassPassword = Secret("askpass");
         string flagPassword = Secret("flag");
         string wrongPassword = Secret("wrong");
+        string urlToken = Secret("token");
+        string wrongToken = Secret("wrongtoken");
 
         SmartHttpServer main = await HttpServerAsync("env-user", envPassword);
         main.SetUser("file-user", filePassword);
         main.SetUser("url-user", urlPassword);
         main.SetUser("askpass-user", askpassPassword);
         main.SetUser("flag-user", flagPassword);
+        // A token as the whole user part of the URL: git sends it as the username with an empty password.
+        main.SetUser(urlToken, "");
         SmartHttpServer subServer = await HttpServerAsync("sub-user", subPassword);
         subServer.SetUser("sub-file-user", subFilePassword);
 
@@ -73,6 +77,8 @@ public sealed class SecretLeakTests(ITestOutputHelper output) : AuthTest(output)
             ("--password-file, --credential with password-file",
                 [$"--repo={main.UrlOf(repo)}", "--username=file-user", "--password-file=" + passwordFile, "--credential=" + subFileCredential], Env(), true),
             ("password in --repo", [$"--repo={main.UrlOf(repo, "url-user", urlPassword)}", "--credential=" + subCredential], Env(), true),
+            ("token as the user part of --repo", [$"--repo={main.UrlWithUser(repo, urlToken)}", "--credential=" + subCredential], Env(), true),
+            ("wrong token as the user part of --repo", [$"--repo={main.UrlWithUser(repo, wrongToken)}"], Env(), false),
             ("deprecated --password", [$"--repo={main.UrlOf(repo)}", "--username=flag-user", "--password=" + flagPassword, "--credential=" + subCredential], Env(), true),
             ("--askpass-url", [$"--repo={main.UrlOf(repo)}", "--askpass-url=" + askpass.Url, "--credential=" + subCredential], Env(), true),
             ("GitHub App", [$"--repo={main.UrlOf(repo)}", "--github-base-url=" + api.BaseUrl, "--github-app-application-id=42",
@@ -89,7 +95,7 @@ public sealed class SecretLeakTests(ITestOutputHelper output) : AuthTest(output)
 
         List<string> allSecrets =
         [
-            envPassword, filePassword, urlPassword, subPassword, subFilePassword, askpassPassword, flagPassword, wrongPassword,
+            envPassword, filePassword, urlPassword, subPassword, subFilePassword, askpassPassword, flagPassword, wrongPassword, urlToken, wrongToken,
             Uri.EscapeDataString(urlPassword), Uri.EscapeDataString(wrongPassword),
             .. PemBody(appKeyPem), .. PemBody(sshKeyText),
         ];
@@ -152,104 +158,6 @@ public sealed class SecretLeakTests(ITestOutputHelper output) : AuthTest(output)
         foreach (string secret in secrets)
         {
             Assert.False(text.Contains(secret, StringComparison.Ordinal), $"secret '{secret}' found in {where}\n{context}");
-        }
-    }
-
-    private sealed record ObservedProcess(int Pid, string CommandLine, string Environment);
-
-    /// <summary>
-    /// Polls /proc as fast as it can for descendants of one pid, recording each distinct
-    /// (pid, argv) with its environment. A child between fork and exec still shows git-sync's own
-    /// argv and environment block, so those states are skipped.
-    /// </summary>
-    private sealed class ChildWatcher : IDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Dictionary<(int, string), ObservedProcess> _seen = [];
-        private Task? _loop;
-
-        public void Watch(int rootPid) => _loop = Task.Run(() => Loop(rootPid));
-
-        public async Task<IReadOnlyList<ObservedProcess>> StopAsync()
-        {
-            await _stop.CancelAsync();
-            if (_loop is not null)
-            {
-                await _loop;
-            }
-
-            return [.. _seen.Values];
-        }
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _loop?.Wait(TimeSpan.FromSeconds(5));
-            _stop.Dispose();
-        }
-
-        private void Loop(int rootPid)
-        {
-            string gitSync = Path.GetFullPath(GitSyncProcess.BinaryPath);
-            var descendants = new HashSet<int> { rootPid };
-            while (!_stop.IsCancellationRequested)
-            {
-                foreach (ProcessEntry entry in ProcessTable.Snapshot())
-                {
-                    if (entry.Pid != rootPid && !entry.IsZombie && descendants.Contains(entry.ParentPid))
-                    {
-                        descendants.Add(entry.Pid);
-                    }
-                }
-
-                foreach (int pid in descendants)
-                {
-                    if (pid == rootPid)
-                    {
-                        continue;
-                    }
-
-                    string? image = ExecutableOf(pid);
-                    string cmdline = string.Join(' ', ProcessTable.CommandLine(pid));
-                    if (image is null || image == gitSync || cmdline.Length == 0 || _seen.ContainsKey((pid, cmdline)))
-                    {
-                        continue;
-                    }
-
-                    string environ = ReadEnviron(pid);
-                    // Check again: after an exec meanwhile, the environment may belong to either image.
-                    if (ExecutableOf(pid) == image && string.Join(' ', ProcessTable.CommandLine(pid)) == cmdline)
-                    {
-                        _seen[(pid, cmdline)] = new ObservedProcess(pid, cmdline, environ);
-                    }
-                }
-
-                Thread.Sleep(1);
-            }
-        }
-
-        private static string? ExecutableOf(int pid)
-        {
-            try
-            {
-                return new FileInfo($"/proc/{pid}/exe").LinkTarget;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return null;
-            }
-        }
-
-        private static string ReadEnviron(int pid)
-        {
-            try
-            {
-                return File.ReadAllText($"/proc/{pid}/environ").Replace('\0', '\n');
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return "";
-            }
         }
     }
 }

@@ -56,6 +56,10 @@ public sealed class SmartHttpServer : IDisposable
     public string UrlOf(TestRepo repo, string user, string password) =>
         $"http://{Uri.EscapeDataString(user)}:{Uri.EscapeDataString(password)}@127.0.0.1:{Port}{repo.Path}";
 
+    /// <summary>The URL with only a user part (<c>http://TOKEN@host/…</c>, how tokens are often passed), percent-encoded.</summary>
+    public string UrlWithUser(TestRepo repo, string user) =>
+        $"http://{Uri.EscapeDataString(user)}@127.0.0.1:{Port}{repo.Path}";
+
     /// <summary>Adds a user or changes its password (nginx's <c>{PLAIN}</c> scheme).</summary>
     public void SetUser(string user, string password)
     {

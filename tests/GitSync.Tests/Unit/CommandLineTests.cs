@@ -162,6 +162,49 @@ public sealed class CommandLineTests
     public void Branch_with_rev_head_selects_the_branch()
         => Assert.Equal("a", Build(null, "--repo=r", "--root=/tmp/x", "--branch=a", "--rev=HEAD").Ref);
 
+    [Theory]
+    [InlineData("--ref=--upload-pack=touch /tmp/x", "--ref")]
+    [InlineData("--ref=-c", "--ref")]
+    [InlineData("--branch=--upload-pack=x", "--ref")]
+    [InlineData("--rev=-x", "--ref")]
+    [InlineData("--ref=main\nx", "--ref")]
+    public void Option_like_or_multi_line_ref_is_refused(string arg, string flag)
+        => Assert.Contains(flag, ErrorOf(null, "--repo=r", "--root=/tmp/x", arg));
+
+    [Theory]
+    [InlineData("--repo=--upload-pack=touch /tmp/x")]
+    [InlineData("--repo=-u")]
+    public void Option_like_repo_is_refused(string arg)
+        => Assert.Contains("--repo", ErrorOf(null, "--root=/tmp/x", arg));
+
+    [Fact]
+    public void Dashes_inside_values_are_fine()
+    {
+        var o = Build(null, "--repo=https://host/my-repo", "--root=/tmp/x", "--ref=release-1.0");
+        Assert.Equal("release-1.0", o.Ref);
+    }
+
+    [Fact]
+    public void Empty_ref_is_an_error_as_upstream()
+    {
+        Assert.Contains("--ref must be specified", ErrorOf(null, "--repo=r", "--root=/tmp/x", "--ref="));
+        Assert.Contains("--ref must be specified", ErrorOf(new Dictionary<string, string> { ["GITSYNC_REF"] = "" }, "--repo=r", "--root=/tmp/x"));
+        // Not giving it at all means HEAD, and the v3 spellings still set it.
+        Assert.Equal("HEAD", Build(null, "--repo=r", "--root=/tmp/x").Ref);
+        Assert.Equal("a", Build(null, "--repo=r", "--root=/tmp/x", "--ref=", "--branch=a").Ref);
+    }
+
+    [Theory]
+    [InlineData("https://token@host/r")]
+    [InlineData("https://user:pass@host/r")]
+    [InlineData("ssh://user:pass@host/r")]
+    public void Username_with_credentials_in_the_repo_url_is_an_error(string repo)
+        => Assert.Contains("--username", ErrorOf(new Dictionary<string, string> { ["GITSYNC_PASSWORD"] = "p" }, "--repo=" + repo, "--root=/tmp/x", "--username=u"));
+
+    [Fact]
+    public void Username_with_an_ssh_user_in_the_repo_url_is_fine()
+        => Assert.Equal("u", Build(new Dictionary<string, string> { ["GITSYNC_PASSWORD"] = "p" }, "--repo=ssh://git@host/r", "--root=/tmp/x", "--username=u").Auth.Username);
+
     [Fact]
     public void Missing_repo_and_root_are_reported()
     {
