@@ -6,8 +6,9 @@ namespace GitSync.Hooks;
 
 /// <summary>
 /// Runs a command in the new worktree with <c>GITSYNC_HASH</c> set (plus the inherited
-/// environment). A relative command path is resolved against the worktree, so a script
-/// committed in the repo can be the hook. The timeout kills the hook's whole process group.
+/// environment). A relative command path with a slash is resolved against the worktree, so a
+/// script committed in the repo can be the hook; a bare name is looked up on <c>$PATH</c> only.
+/// The timeout kills the hook's whole process group.
 /// </summary>
 internal sealed class ExecHook(string name, CommandHookOptions options, IReadOnlyDictionary<string, string> environment, Log log) : IHook
 {
@@ -51,8 +52,10 @@ internal sealed class ExecHook(string name, CommandHookOptions options, IReadOnl
         {
             return Path.GetFullPath(command, worktree);
         }
-        // A bare name: a file of that name in the worktree first, then $PATH.
-        var local = Path.Combine(worktree, command);
-        return File.Exists(local) ? local : command;
+        // A bare name is a program on $PATH, never a file of the worktree: anyone who can push
+        // could otherwise replace "true" or "nginx" with a script of their own (the pre-publish
+        // gate included). ChildProcess looks it up in the absolute $PATH directories only. To
+        // run a script from the repository, name it with a slash: "./reload.sh".
+        return command;
     }
 }
