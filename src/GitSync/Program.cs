@@ -228,6 +228,10 @@ internal static class Program
                 15 => PosixSignal.SIGTERM,
                 _ => (PosixSignal)signum,
             };
+            if (Native.UnignoreSignal(signum))
+            {
+                log.Info(1, "signal was inherited as ignored, listening to it anyway", ("signal", signum));
+            }
             registrations.Add(PosixSignalRegistration.Create(signal, context =>
             {
                 context.Cancel = true;

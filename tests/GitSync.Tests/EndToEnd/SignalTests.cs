@@ -36,6 +36,27 @@ public sealed class SignalTests(ITestOutputHelper output) : EndToEndTest(output)
         await WaitForHashAsync(p, link, third);
     }
 
+    [Theory]
+    [InlineData("nohup")]
+    [InlineData("env", "--ignore-signal=HUP")]
+    public async Task Syncs_on_SIGHUP_even_when_started_with_SIGHUP_ignored(params string[] launcher)
+    {
+        using TestRepo repo = NewRepo();
+        string first = repo.Commit("file", "v1");
+        string root = NewDir().Path;
+        string link = Path.Combine(root, "link");
+
+        // Started the way nohup and some init wrappers start programs: SIGHUP ignored. Go's
+        // signal.Notify (upstream) takes the signal back; so must we.
+        GitSyncProcess p = Start(Args(repo, root, "--link=link", "--period=100s", "--sync-on-signal=SIGHUP"), launcher: launcher);
+        await WaitForHashAsync(p, link, first);
+
+        string second = repo.Commit("file", "v2");
+        p.SendSignal(Libc.SIGHUP);
+        await WaitForHashAsync(p, link, second);
+        Assert.False(p.HasExited, p.Diagnostics());
+    }
+
     [Fact]
     public async Task Signal_during_a_sync_triggers_another_sync_right_after()
     {
