@@ -188,7 +188,14 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
         await git.RunAsync(Path, args, ct, hint: hint).ConfigureAwait(false);
         // ^{} peels an annotated tag to the commit it names.
         var rev = await git.RunAsync(Path, ["rev-parse", "FETCH_HEAD^{}"], ct).ConfigureAwait(false);
-        return rev.Stdout.Trim();
+        var hash = rev.Stdout.Trim();
+        // The hash is later a positional argument of reset, worktree add and verify-commit, and
+        // names a directory: only ever a full hex hash.
+        if (!GitRef.IsFullHash(hash))
+        {
+            throw new InvalidOperationException($"git rev-parse FETCH_HEAD^{{}} printed \"{hash}\", not a commit hash");
+        }
+        return hash;
     }
 
     private async Task<bool> HasCommitAsync(string hash, CancellationToken ct)
