@@ -25,7 +25,12 @@ internal static class Filesystem
             // Read-only directories (e.g. Go module caches in a repo) need their write bit back.
             foreach (var dir in Directory.EnumerateDirectories(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
             {
-                File.SetUnixFileMode(dir, File.GetUnixFileMode(dir) | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.UserRead);
+                // chmod follows symlinks: a link in the tree (repository content) to a directory
+                // elsewhere must not have that directory's mode changed.
+                if (new DirectoryInfo(dir).LinkTarget is null)
+                {
+                    File.SetUnixFileMode(dir, File.GetUnixFileMode(dir) | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.UserRead);
+                }
             }
             File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.UserRead);
             Directory.Delete(path, recursive: true);
