@@ -438,7 +438,7 @@ internal sealed class OptionsBuilder
     {
         if (value.StartsWith('-'))
         {
-            throw new ConfigException($"invalid flag: {flag} must be {what}, not something that starts with '-' (got \"{value}\")");
+            throw new ConfigException($"invalid flag: {flag} must be {what}, not something that starts with '-' (got \"{Logging.Redactor.RedactUrlPasswords(value)}\")");
         }
         if (value.Any(char.IsControl))
         {
