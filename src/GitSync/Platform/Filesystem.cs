@@ -63,8 +63,9 @@ internal static class Filesystem
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         try
         {
-            // O_CREAT|O_EXCL: fails on anything already there, a symlink included.
-            using var created = CreateExclusive(path, PublicReadable);
+            // O_CREAT|O_EXCL: fails on anything already there, a symlink included. 0666 less the
+            // umask, like any created file (group-writable with --group-write).
+            using var created = CreateExclusive(path, (UnixFileMode)0x1B6);
             return;
         }
         catch (IOException) when (Exists(path))
