@@ -96,6 +96,9 @@ public sealed class SshServer : IDisposable
         return path;
     }
 
+    /// <summary>What sshd logged so far (LogLevel VERBOSE: one "Accepted publickey" line per connection).</summary>
+    public string Log => _sshd.Output;
+
     public string Diagnostics() => $"--- sshd on port {Port} ---\n{(_sshd.Output.Length > 4000 ? "..." + _sshd.Output[^4000..] : _sshd.Output)}";
 
     public void Dispose()
