@@ -42,32 +42,42 @@ export CONTAINERS_CONF=$conf
 
 say() { echo "image.sh: $*" >&2; }
 
+# The base recipe; its hash labels the image, so a changed recipe makes a new base.
+debian_recipe=(
+  --variant=minbase --format=tar --quiet
+  # merged /usr the way debootstrap does it (else apt pulls in usrmerge, and perl with it)
+  --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
+  # no man pages, docs or translations, as Debian's own slim image
+  --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*'
+  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright'
+  --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/lintian/*'
+  --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin'
+  bookworm - "deb $mirror bookworm main" "deb $mirror bookworm-updates main" "deb $security bookworm-security main"
+)
+recipe_hash=$(printf '%s\n' "${debian_recipe[@]}" | sha256sum | cut -c1-16)
+
 ensure_debian() {
-  if podman image exists "$debian"; then return; fi
-  say "making $debian with mmdebstrap (once; kept in podman's storage)"
+  if [ "$(podman image inspect --format '{{ index .Labels "base.recipe" }}' "$debian" 2>/dev/null || true)" = "$recipe_hash" ]; then return; fi
+  say "making $debian with mmdebstrap (once per recipe; kept in podman's storage)"
   local start=$SECONDS
-  # minbase, no man pages, docs or translations (as Debian's own slim image), apt lists cleaned.
-  mmdebstrap --variant=minbase --format=tar --quiet \
-    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
-    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-    --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/lintian/*' \
-    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
-    bookworm - "deb $mirror bookworm main" "deb $mirror bookworm-updates main" "deb $security bookworm-security main" \
-    | podman import --change 'CMD ["bash"]' - "$debian" >/dev/null
-  say "base image ready in $((SECONDS - start)) s"
+  mmdebstrap "${debian_recipe[@]}" \
+    | podman import --change 'CMD ["bash"]' --change "LABEL base.recipe=$recipe_hash" - "$debian" >/dev/null
+  say "base image ready in $((SECONDS - start)) s: $(podman image inspect --format '{{.Size}}' "$debian" | awk '{printf "%.1f MB", $1 / 1e6}')"
 }
 
 ensure_sdk() {
   local version
   version=$(dotnet --version)
-  if [ "$(podman image inspect --format '{{ index .Labels "sdk.version" }}' "$sdk" 2>/dev/null || true)" = "$version" ]; then return; fi
+  local want
+  want="$version $(podman image inspect --format '{{.Id}}' "$debian")"
+  if [ "$(podman image inspect --format '{{ index .Labels "sdk.standin" }}' "$sdk" 2>/dev/null || true)" = "$want" ]; then return; fi
   say "making $sdk from this machine's .NET SDK $version (once per SDK version)"
   local start=$SECONDS ctx
   ctx=$(mktemp -d)
   cat > "$ctx/Containerfile" <<'CONTAINERFILE'
 FROM docker.io/library/debian:bookworm-slim
-ARG SDK_VERSION
-LABEL sdk.version=$SDK_VERSION
+ARG STANDIN
+LABEL sdk.standin="$STANDIN"
 # What Microsoft's dotnet-sdk-10.0 package depends on, then the SDK and the proxy's CA.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates libicu72 libssl3 tzdata \
@@ -77,7 +87,7 @@ RUN apt-get update \
  && (cp /mnt/ca/*.crt /usr/local/share/ca-certificates/ || true) && update-ca-certificates >/dev/null
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 CONTAINERFILE
-  podman build --pull=never --quiet --build-arg SDK_VERSION="$version" \
+  podman build --pull=never --quiet --build-arg STANDIN="$want" \
     -v "$(dirname "$(readlink -f "$(command -v dotnet)")"):/mnt/dotnet:ro" \
     -v /usr/local/share/ca-certificates:/mnt/ca:ro \
     -t "$sdk" "$ctx" >/dev/null
