@@ -104,11 +104,13 @@ public sealed class StrictModeTests(ITestOutputHelper output) : AuthTest(output)
         string root = StrictSandbox.Root(NewDir("strict"));
         string link = Path.Combine(root, "link");
 
+        // --add-user can't write the read-only /etc/passwd: it says so, and nss_wrapper steps in.
         GitSyncProcess p = Start(
             ["--repo=" + server.UrlOf(repo), "--root=" + root, "--link=link", "--period=200ms", "--max-failures=-1", "-v=1",
-             "--ssh-key-file=" + keyFile, "--ssh-known-hosts-file=" + knownHosts],
+             "--ssh-key-file=" + keyFile, "--ssh-known-hosts-file=" + knownHosts, "--add-user"],
             StrictSandbox.Environment(), StrictSandbox.Launcher(root));
         await WaitForHashAsync(p, link, first);
+        Assert.Contains(p.StderrLines, l => l.Contains("can't add user to /etc/passwd", StringComparison.Ordinal));
         Assert.Contains(p.StderrLines, l => l.Contains("ssh gets one through nss_wrapper", StringComparison.Ordinal));
         string second = repo.Commit("file", "v2");
         await WaitForHashAsync(p, link, second);
@@ -125,6 +127,33 @@ public sealed class StrictModeTests(ITestOutputHelper output) : AuthTest(output)
         Assert.Equal(0, await p.WaitForExitAsync(ExitDeadline));
         await Poll.UntilAsync(() => ProcessTable.Read(master.Pid) is null or { IsZombie: true }, "the SSH master stops when git-sync exits",
             () => p.Diagnostics());
+    }
+
+    [Fact]
+    public async Task Add_user_still_writes_a_passwd_entry_where_etc_passwd_is_writable_and_ssh_uses_it()
+    {
+        string keys = NewDir("keys").Path;
+        SshKeyPair key = SshKeyPair.Generate(keys, "id");
+        SshServer server = await SshServerAsync(key);
+        TempDir secrets = NewDir("secrets");
+        string keyFile = StrictSandbox.Secret(secrets, key.PrivateKeyPath, "ssh");
+        string knownHosts = WriteSecret(secrets, "known_hosts", server.KnownHostsLine + "\n");
+        TestRepo repo = Readable(NewRepo());
+        string head = repo.Commit("file", "v1");
+        string root = StrictSandbox.Root(NewDir("strict"));
+        // The image's /etc/passwd is group-writable (GID 0) for upstream's --add-user.
+        string passwd = secrets.Combine("passwd");
+        File.Copy("/etc/passwd", passwd);
+        File.SetUnixFileMode(passwd, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead);
+
+        GitSyncProcess p = Start(
+            ["--repo=" + server.UrlOf(repo), "--root=" + root, "--link=link", "--one-time", "-v=1", "--add-user",
+             "--ssh-key-file=" + keyFile, "--ssh-known-hosts-file=" + knownHosts],
+            StrictSandbox.Environment(), StrictSandbox.Launcher(root, passwd: passwd));
+        Assert.True(await p.WaitForExitAsync(ExitDeadline) == 0, p.Diagnostics() + server.Diagnostics());
+        Assert.Equal(head, Layout.PublishedHash(Path.Combine(root, "link")));
+        Assert.EndsWith($"git-sync:x:{StrictSandbox.Uid}:{StrictSandbox.Gid}::/:/sbin/nologin\n", File.ReadAllText(passwd), StringComparison.Ordinal);
+        Assert.DoesNotContain(p.StderrLines, l => l.Contains("nss_wrapper", StringComparison.Ordinal));
     }
 
     [Fact]

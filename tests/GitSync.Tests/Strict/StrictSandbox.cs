@@ -22,18 +22,22 @@ public static class StrictSandbox
     public const int Gid = 0;
 
     /// <summary>The command prefix for <see cref="GitSyncProcess.Start"/>.</summary>
-    public static IReadOnlyList<string> Launcher(string root, bool readOnlySharedMemory = false)
+    /// <param name="passwd">A file bind-mounted over /etc/passwd (writable, like an image whose /etc/passwd is group-writable for --add-user).</param>
+    public static IReadOnlyList<string> Launcher(string root, bool readOnlySharedMemory = false, string? passwd = null)
     {
-        string quotedRoot = "'" + root.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        string quotedRoot = Quote(root);
         string script = $"""
             set -e
             mount --bind {quotedRoot} {quotedRoot}
+            {(passwd is null ? ":" : $"mount --bind {Quote(passwd)} /etc/passwd")}
             mount -o remount,bind,ro /
             {(readOnlySharedMemory ? "mount -o remount,bind,ro /dev/shm" : ":")}
             exec setpriv --reuid={Uid} --regid={Gid} --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs "$@"
             """;
         return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "strict-sandbox"];
     }
+
+    private static string Quote(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     /// <summary>The environment a pod without a passwd entry has: HOME=/ and no TMPDIR.</summary>
     public static Dictionary<string, string?> Environment(params (string Key, string? Value)[] extra)
