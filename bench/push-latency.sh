@@ -7,6 +7,8 @@
 # cycle and of git-sync's post-publish clean-up), commits, takes the time, sends the trigger (in
 # trigger mode), then polls readlink(link) every ~2 ms until it names the new commit.
 # Prints p50/p95/mean/max in milliseconds (KEEP=1 keeps the work dir with samples and the log).
+# TRANSPORT=ssh serves the repository through a real sshd on 127.0.0.1 (bench/sshd-lib.sh)
+# instead of file://.
 set -euo pipefail
 mode=${1:?usage: push-latency.sh trigger|poll [N] [PERIOD]}
 n=${2:-100}
@@ -31,12 +33,18 @@ git -C "$work/repo" commit -qm 0
 printf '%s\n' "$secret" > "$work/secret"
 
 flags=(--repo="file://$work/repo" --root="$work/root" --link=link --period="$period")
+if [ "${TRANSPORT:-file}" = ssh ]; then
+  . "$here/sshd-lib.sh"
+  start_sshd "$work/sshd"
+  flags=(--repo="ssh://$SSH_USER@127.0.0.1:$SSHD_PORT$work/repo" --ssh-key-file="$SSH_KEY"
+    --ssh-known-hosts-file="$SSH_KNOWN_HOSTS" --root="$work/root" --link=link --period="$period")
+fi
 if [ "$mode" = trigger ]; then
   flags+=(--http-bind="127.0.0.1:$port" --push-trigger-secret-file="$work/secret")
 fi
 "$bin" "${flags[@]}" "$@" 2>"$work/git-sync.log" &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; if [ "${KEEP:-}" = 1 ]; then echo "work dir: $work" >&2; else rm -rf "$work"; fi' EXIT
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; if [ -n "${SSHD_PID:-}" ]; then stop_sshd; fi; if [ "${KEEP:-}" = 1 ]; then echo "work dir: $work" >&2; else rm -rf "$work"; fi' EXIT
 
 # What GitHub sends for a push to the default branch; the signature covers the exact bytes.
 body='{"ref":"refs/heads/main","before":"0000000000000000000000000000000000000000","after":"0000000000000000000000000000000000000000","repository":{"full_name":"bench/repo","default_branch":"main"}}'
@@ -63,9 +71,9 @@ for i in $(seq 1 "$n"); do
   echo "$(( (${end/./} - ${start/./}) / 1000 ))" >> "$work/samples"
 done
 
-sort -n "$work/samples" | awk -v mode="$mode" -v period="$period" '
+sort -n "$work/samples" | awk -v mode="$mode" -v period="$period" -v transport="${TRANSPORT:-file}" '
   { v[NR] = $1; sum += $1 }
   END {
     p50 = v[int((NR * 50 + 99) / 100)]; p95 = v[int((NR * 95 + 99) / 100)]
-    printf "%s --period=%s: n=%d p50=%d ms p95=%d ms mean=%.0f ms max=%d ms\n", mode, period, NR, p50, p95, sum / NR, v[NR]
+    printf "%s %s --period=%s: n=%d p50=%d ms p95=%d ms mean=%.0f ms max=%d ms\n", transport, mode, period, NR, p50, p95, sum / NR, v[NR]
   }'

@@ -17,6 +17,8 @@ packages=(
   nginx fcgiwrap                              # smart-HTTP git server (tests/GitSync.Tests/TestServers/SmartHttpServer.cs)
   openssh-server openssh-client               # sshd serving git, ssh-keygen (SshServer.cs, signature tests)
   gnupg                                       # OpenPGP signature tests (Trust/)
+  libnss-wrapper                              # a passwd entry for ssh as a UID without one (Strict/ tests, the image)
+  podman runc mmdebstrap                      # the image test builds deploy/Dockerfile offline (scripts/image.sh)
 )
 
 if [ "${GITSYNC_SKIP_INSTALL:-0}" = 1 ] && [ "$check_only" = 0 ]; then

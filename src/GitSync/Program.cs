@@ -40,7 +40,7 @@ internal static class Program
                 Console.Out.WriteLine(VersionText());
                 return 0;
             case CliAction.Check:
-                foreach (var warning in request.Warnings)
+                foreach (var warning in request.Warnings.Concat(RestrictedProfile.Warnings(request.Options!)))
                 {
                     await Console.Error.WriteLineAsync("WARNING: " + warning).ConfigureAwait(false);
                 }
@@ -102,7 +102,8 @@ internal static class Program
         using var signals = RegisterSignals(options, log, stopSource, trigger);
 
         var metrics = options.HttpMetrics ? new SyncMetrics() : null;
-        using var gitEnv = GitEnvironment.Create();
+        using var gitEnv = GitEnvironment.Create(options.Root);
+        LogPrivateDirectory(gitEnv, options, log);
         await using var credentials = new CredentialSetup(options, log, metrics, gitEnv.Directory);
         // From here on git gets --repo without an embedded password (that went to the credential cache).
         options = options with { Repo = credentials.Repo };
@@ -198,6 +199,34 @@ internal static class Program
             log.Info(0, "stopped by signal");
         }
         return code;
+    }
+
+    private static void LogPrivateDirectory(GitEnvironment gitEnv, SyncOptions options, Log log)
+    {
+        var dir = gitEnv.Private;
+        log.Info(1, "private directory", ("path", dir.Path), ("placement", dir.Placement.ToString()));
+        foreach (var reason in dir.Unusable)
+        {
+            log.Info(1, "not usable for the private directory", ("reason", reason));
+        }
+        if (dir.Placement == Placement.Root)
+        {
+            log.Info(0, "neither $TMPDIR nor /dev/shm is writable; the private directory is under --root", ("path", dir.Path));
+        }
+        if (dir.StaleRemoved > 0)
+        {
+            log.Info(1, "removed private directories of dead git-sync processes", ("count", dir.StaleRemoved));
+        }
+        switch (gitEnv.Passwd)
+        {
+            case PasswdSource.NssWrapper:
+                log.Info(1, "no passwd entry for this uid; ssh gets one through nss_wrapper", ("uid", (long)Native.GetUid()));
+                break;
+            case PasswdSource.Missing when Auth.RepoUrl.IsSsh(options.Repo) || options.Signatures.SshAllowedSignersFile is not null:
+                log.Error($"uid {Native.GetUid()} has no passwd entry and libnss_wrapper.so is not installed: ssh and ssh-keygen will refuse to run",
+                    "install libnss-wrapper or use --add-user");
+                break;
+        }
     }
 
     private static Signals RegisterSignals(SyncOptions options, Log log, CancellationTokenSource stop, SyncTrigger trigger)

@@ -39,6 +39,7 @@ internal sealed class CredentialSetup : IAsyncDisposable
     private readonly (string Username, string Password)? _urlCredential;
     private GitHubAppToken? _appToken;
     private GitCli? _git;
+    private IDictionary<string, string>? _environment;
 
     public CredentialSetup(SyncOptions options, Log log, SyncMetrics? metrics, string privateDirectory, TimeProvider? time = null)
     {
@@ -67,6 +68,7 @@ internal sealed class CredentialSetup : IAsyncDisposable
 
         var longestWait = options.Period > options.InitPeriod ? options.Period : options.InitPeriod;
         _cache = new GitCredentialCache(privateDirectory, options.SyncTimeout + longestWait + TimeSpan.FromMinutes(1), log);
+        SshSharing = SshConnections.Create(privateDirectory, longestWait, options.Verbosity);
 
         if (_auth.AskpassUrl is not null || IsGitHubApp)
         {
@@ -84,6 +86,9 @@ internal sealed class CredentialSetup : IAsyncDisposable
 
     /// <summary>The repository URL to give git: <c>--repo</c> without the user part of an http(s) URL.</summary>
     public string Repo { get; }
+
+    /// <summary>SSH connection sharing, or null when it is off (see <see cref="SshConnections.Create"/>).</summary>
+    public SshConnections? SshSharing { get; }
 
     private bool IsGitHubApp => _auth.GitHubAppInstallationId != 0;
 
@@ -111,8 +116,9 @@ internal sealed class CredentialSetup : IAsyncDisposable
                 RequireReadable(_auth.SshKnownHostsFile, "--ssh-known-hosts-file", "SSH known_hosts file");
             }
         }
-        var sshCommand = SshCommand.Build(_auth, callerCommand, _options.Verbosity, keyFiles);
+        var sshCommand = SshCommand.Build(_auth, callerCommand, _options.Verbosity, keyFiles, SshSharing);
         environment["GIT_SSH_COMMAND"] = sshCommand;
+        _environment = environment;
         _log.Info(2, "set up git SSH", ("GIT_SSH_COMMAND", sshCommand));
 
         if (_auth.CookieFile)
@@ -264,6 +270,10 @@ internal sealed class CredentialSetup : IAsyncDisposable
         if (_git is not null)
         {
             await _cache.StopAsync(_git).ConfigureAwait(false);
+        }
+        if (SshSharing is not null && _environment is not null)
+        {
+            await SshSharing.CloseAsync(new Dictionary<string, string>(_environment, StringComparer.Ordinal)).ConfigureAwait(false);
         }
         _http?.Dispose();
     }

@@ -17,7 +17,7 @@ internal static class SshCommand
     /// (kept first, so its own options such as <c>-p</c> or <c>-F</c> still apply); ssh's own
     /// debug output is turned up with git-sync's verbosity, as upstream does.
     /// </summary>
-    public static string Build(AuthOptions auth, string? callerCommand, int verbosity, IReadOnlyList<string> keyFiles)
+    public static string Build(AuthOptions auth, string? callerCommand, int verbosity, IReadOnlyList<string> keyFiles, SshConnections? sharing = null)
     {
         var sb = new StringBuilder(string.IsNullOrWhiteSpace(callerCommand) ? "ssh" : callerCommand.Trim());
         if (verbosity >= 9)
@@ -50,6 +50,10 @@ internal static class SshCommand
         foreach (var key in keyFiles)
         {
             sb.Append(" -i ").Append(ShellQuote(key));
+        }
+        if (sharing is not null)
+        {
+            sb.Append(' ').Append(sharing.Options);
         }
         return sb.ToString();
     }

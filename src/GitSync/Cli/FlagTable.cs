@@ -48,10 +48,13 @@ internal sealed record Flag(string Name, FlagType Type, string Default, string H
 /// <summary>The command line of git-sync: upstream v4's flags, plus v3's deprecated spellings.</summary>
 internal static class FlagTable
 {
+    /// <summary>v3's mechanical spelling of a flag's variable: <c>GIT_SYNC_&lt;NAME&gt;</c>.</summary>
+    public static string LegacyEnv(string name) => "GIT_SYNC_" + name.ToUpperInvariant().Replace('-', '_');
+
     private static Flag F(string name, FlagType type, string def, string help, string section, params string[] extraEnv)
     {
         var primary = "GITSYNC_" + name.ToUpperInvariant().Replace('-', '_');
-        var legacy = "GIT_SYNC_" + name.ToUpperInvariant().Replace('-', '_');
+        var legacy = LegacyEnv(name);
         var env = new List<string> { primary, legacy };
         env.AddRange(extraEnv);
         return new Flag(name, type, def, help) { Env = env, Section = section };

@@ -70,7 +70,11 @@ internal static class Manual
         sb.AppendLine("    <root>/.git                 the repository git-sync fetches into");
         sb.AppendLine("    <root>/.worktrees/<hash>    one checked-out tree per published revision");
         sb.AppendLine("    <link>                      symlink to the served tree");
-        sb.AppendLine("    $TMPDIR/git-sync-*          private git configuration (removed at exit)");
+        sb.AppendLine("    $TMPDIR/git-sync-<pid>-*    private 0700 directory: git config, credential-cache and");
+        sb.AppendLine("                                SSH connection sockets, GnuPG homes (removed at exit; left");
+        sb.AppendLine("                                by a killed process, removed by the next start). When");
+        sb.AppendLine("                                $TMPDIR is read-only: /dev/shm/git-sync-<pid>-*, else");
+        sb.AppendLine("                                <root>/.git-sync/git-sync-<pid>-*");
         sb.AppendLine();
         sb.AppendLine("HTTP");
         sb.AppendLine("    GET /               503 until the first successful sync, then 200");
@@ -96,9 +100,11 @@ internal static class Manual
                     names = "-h, -?, --help";
                 }
                 sb.Append("    ").Append(names).Append(flag.Meta);
-                if (flag.Env.Count > 0)
+                // The primary variable, then v3's own names (GIT_SSH_KEY_FILE, ...); the
+                // mechanical GIT_SYNC_<NAME> spelling of every flag goes without saying.
+                foreach (var env in flag.Env.Where((e, i) => i == 0 || e != FlagTable.LegacyEnv(flag.Name)))
                 {
-                    sb.Append(", $").Append(flag.Env[0]);
+                    sb.Append(", $").Append(env);
                 }
                 sb.AppendLine();
                 sb.Append("            ").Append(flag.Help);

@@ -5,16 +5,21 @@ using GitSync.Platform;
 namespace GitSync.Git;
 
 /// <summary>
-/// git-sync's private place outside --root (0700, under $TMPDIR): the global git config every
-/// git child reads (GIT_CONFIG_GLOBAL), so nothing is written to a shared HOME and nothing
-/// secret lands in the volume consumers mount.
+/// The environment every git child (and hook) gets, and git-sync's private directory behind it
+/// (<see cref="PrivateDirectory"/>: 0700, in $TMPDIR, /dev/shm or the root, whichever can be
+/// written): the global git config every child reads (GIT_CONFIG_GLOBAL), so nothing is
+/// written to a shared HOME; a TMPDIR the children can write when the inherited one can't be;
+/// and, when the UID has no passwd entry, the nss_wrapper settings ssh needs.
 /// </summary>
 internal sealed class GitEnvironment : IDisposable
 {
-    private GitEnvironment(string directory)
+    private readonly PrivateDirectory _private;
+
+    private GitEnvironment(PrivateDirectory directory)
     {
-        Directory = directory;
-        ConfigFile = Path.Combine(directory, "gitconfig");
+        _private = directory;
+        Directory = directory.Path;
+        ConfigFile = Path.Combine(Directory, "gitconfig");
         Variables = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["GIT_CONFIG_GLOBAL"] = ConfigFile,
@@ -27,16 +32,49 @@ internal sealed class GitEnvironment : IDisposable
 
     public string Directory { get; }
 
+    /// <summary>Where the private directory was made, why other places were not used, what start-up cleaned.</summary>
+    public PrivateDirectory Private => _private;
+
     public string ConfigFile { get; }
 
     public Dictionary<string, string> Variables { get; }
 
-    public static GitEnvironment Create()
+    /// <summary>How children find a passwd entry for our UID.</summary>
+    public PasswdSource Passwd { get; private set; }
+
+    /// <exception cref="IOException">No place for the private directory could be written.</exception>
+    public static GitEnvironment Create(string root)
     {
-        var dir = Path.Combine(Path.GetTempPath(), $"git-sync-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
-        System.IO.Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        File.WriteAllText(Path.Combine(dir, "gitconfig"), "");
-        return new GitEnvironment(dir);
+        var dir = PrivateDirectory.Create(root);
+        try
+        {
+            var env = new GitEnvironment(dir);
+            File.WriteAllText(env.ConfigFile, "");
+            if (dir.Placement != Placement.TempDir)
+            {
+                // $TMPDIR can't be written (read-only root filesystem): git needs a temp dir of its
+                // own (verify-commit writes the signature to a temp file), so do hooks.
+                var tmp = Path.Combine(dir.Path, "tmp");
+                System.IO.Directory.CreateDirectory(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                env.Variables["TMPDIR"] = tmp;
+            }
+            env.Passwd = PasswdSource.System;
+            if (!Users.HasPasswdEntry())
+            {
+                var nss = Users.NssWrapperEnvironment(dir.Path, Environment.GetEnvironmentVariable("HOME"));
+                env.Passwd = nss is null ? PasswdSource.Missing : PasswdSource.NssWrapper;
+                foreach (var (key, value) in nss ?? [])
+                {
+                    env.Variables[key] = value;
+                }
+            }
+            return env;
+        }
+        catch
+        {
+            dir.Dispose();
+            throw;
+        }
     }
 
     /// <summary>git-sync's defaults first, then the user's --git-config entries, which may override them.</summary>
@@ -78,15 +116,18 @@ internal sealed class GitEnvironment : IDisposable
         return git.RunAsync(null, args, ct);
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Filesystem.RemoveAll(Directory);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Temp cleaners will get it.
-        }
-    }
+    public void Dispose() => _private.Dispose();
+}
+
+/// <summary>Where children get the passwd entry of git-sync's UID from.</summary>
+internal enum PasswdSource
+{
+    /// <summary>The user database has one (the image's /etc/passwd, or --add-user wrote one).</summary>
+    System,
+
+    /// <summary>None exists: nss_wrapper serves one from the private directory.</summary>
+    NssWrapper,
+
+    /// <summary>None exists and nss_wrapper is not installed: ssh and ssh-keygen will refuse to run.</summary>
+    Missing,
 }

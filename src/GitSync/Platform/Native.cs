@@ -23,6 +23,27 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "getuid")]
     public static partial uint GetUid();
 
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    public static partial uint GetEuid();
+
+    [LibraryImport("libc", EntryPoint = "getpwuid")]
+    private static partial IntPtr GetPwUidSys(uint uid);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int OpenSys(string path, int flags, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int MkdirSys(string path, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int CloseSys(int fd);
+
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static partial int FlockSys(int fd, int operation);
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int StatxSys(int dirFd, string path, int flags, uint mask, Span<byte> buffer);
+
     [LibraryImport("libc", EntryPoint = "getgid")]
     public static partial uint GetGid();
 
@@ -115,4 +136,79 @@ internal static partial class Native
 
     /// <summary>kill(2); a negative pid signals the whole process group.</summary>
     public static bool Kill(int pid, int signal) => KillSys(pid, signal) == 0;
+
+    /// <summary>
+    /// Whether a process with this pid exists in our PID namespace (kill(pid, 0) is not ESRCH).
+    /// A pid seen from another namespace, or reused, can't be judged by this alone.
+    /// </summary>
+    public static bool ProcessExists(int pid)
+    {
+        const int Esrch = 3;
+        return KillSys(pid, 0) == 0 || Marshal.GetLastPInvokeError() != Esrch;
+    }
+
+    /// <summary>Whether the user database (files, LDAP, whatever NSS is set up with) knows this UID.</summary>
+    public static bool HasPasswdEntry(uint uid) => GetPwUidSys(uid) != IntPtr.Zero;
+
+    /// <summary>
+    /// Opens (creating it, mode 0600, never through a symlink) and takes an exclusive
+    /// <c>flock</c> on <paramref name="path"/> without waiting. Returns the descriptor, or -1
+    /// when another open file holds the lock. The lock lives as long as the descriptor: the
+    /// kernel drops it when the process dies, however it dies, and in any PID namespace.
+    /// </summary>
+    /// <exception cref="IOException">The file can't be opened.</exception>
+    public static int TryLockFile(string path, bool create)
+    {
+        const int ORdWr = 0x2, OCreat = 0x40, OCloExec = 0x80000;
+        const int LockEx = 2, LockNb = 4;
+        // O_NOFOLLOW is one of the few flags whose value differs between architectures.
+        var noFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
+        var fd = OpenSys(path, ORdWr | noFollow | OCloExec | (create ? OCreat : 0), 0x180);
+        if (fd < 0)
+        {
+            throw new IOException($"open {path}: {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+        if (FlockSys(fd, LockEx | LockNb) != 0)
+        {
+            CloseSys(fd);
+            return -1;
+        }
+        return fd;
+    }
+
+    /// <summary>mkdir(2): false when the path exists already (never reuses what someone else made).</summary>
+    /// <exception cref="IOException">Any other failure.</exception>
+    public static bool MakeDirectory(string path, uint mode)
+    {
+        const int Eexist = 17;
+        if (MkdirSys(path, mode) == 0)
+        {
+            return true;
+        }
+        if (Marshal.GetLastPInvokeError() == Eexist)
+        {
+            return false;
+        }
+        throw new IOException($"mkdir {path}: {Marshal.GetLastPInvokeErrorMessage()}");
+    }
+
+    /// <summary>close(2): for descriptors from <see cref="TryLockFile"/>; closing drops the lock.</summary>
+    public static void Close(int fd) => CloseSys(fd);
+
+    /// <summary>
+    /// The owner UID of <paramref name="path"/> itself (a symlink is not followed), or null when
+    /// it can't be read. statx(2) has one layout on every architecture (stx_uid at byte 20).
+    /// </summary>
+    public static uint? OwnerUid(string path)
+    {
+        const int AtSymlinkNoFollow = 0x100;
+        const uint StatxUid = 0x8;
+        Span<byte> buffer = stackalloc byte[256];
+        if (StatxSys(AtFdCwd, path, AtSymlinkNoFollow, StatxUid, buffer) != 0)
+        {
+            return null;
+        }
+        var mask = BitConverter.ToUInt32(buffer[..4]);
+        return (mask & StatxUid) == 0 ? null : BitConverter.ToUInt32(buffer[20..24]);
+    }
 }

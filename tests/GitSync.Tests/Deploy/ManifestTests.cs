@@ -106,6 +106,95 @@ public sealed class ManifestTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Manifests))]
+    public async Task Git_sync_containers_in_the_manifest_draw_no_warning_from_check(string manifest)
+    {
+        foreach (var container in GitSyncContainers(Path.Combine(RepoRoot(), "deploy", "kubernetes", manifest)))
+        {
+            var env = container.Env.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
+            using var process = GitSyncProcess.Start([.. container.Args, "--check"], env);
+            Assert.Equal(0, await process.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+            Assert.DoesNotContain("WARNING", process.Stderr, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>
+    /// The restricted Pod Security Standard, as the admission controller checks it: non-root,
+    /// RuntimeDefault seccomp, no privilege escalation, every capability dropped — plus a
+    /// read-only root filesystem, which git-sync needs no exception from.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Manifests))]
+    public void Every_pod_in_the_manifest_runs_under_the_restricted_profile(string manifest)
+    {
+        var pods = PodSpecs(Path.Combine(RepoRoot(), "deploy", "kubernetes", manifest)).ToList();
+        Assert.NotEmpty(pods);
+        foreach (var pod in pods)
+        {
+            var podContext = Child(pod, "securityContext");
+            Assert.True(Scalar(podContext, "runAsNonRoot") == "true", $"{manifest}: the pod must set runAsNonRoot: true");
+            Assert.True(Scalar(Child(podContext, "seccompProfile"), "type") == "RuntimeDefault", $"{manifest}: the pod must use the RuntimeDefault seccomp profile");
+            foreach (var list in new[] { "initContainers", "containers" })
+            {
+                if (Child(pod, list) is not YamlSequenceNode containers)
+                {
+                    continue;
+                }
+
+                foreach (var container in containers.Children.Cast<YamlMappingNode>())
+                {
+                    var name = Scalar(container, "name");
+                    var context = Child(container, "securityContext");
+                    Assert.True(Scalar(context, "allowPrivilegeEscalation") == "false", $"{manifest}: {name} must set allowPrivilegeEscalation: false");
+                    Assert.True(Scalar(context, "readOnlyRootFilesystem") == "true", $"{manifest}: {name} must set readOnlyRootFilesystem: true");
+                    var drop = Child(Child(context, "capabilities"), "drop") as YamlSequenceNode;
+                    Assert.True(drop is not null && drop.Children.Any(n => ((YamlScalarNode)n).Value == "ALL"), $"{manifest}: {name} must drop ALL capabilities");
+                    Assert.True(Scalar(context, "runAsUser") != "0" && Scalar(podContext, "runAsUser") != "0", $"{manifest}: {name} must not run as root");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Check_warns_about_settings_the_restricted_profile_refuses()
+    {
+        using var process = GitSyncProcess.Start(["--repo=https://example.com/r", "--root=/git", "--add-user", "--http-bind=:80",
+            "--touch-file=/var/run/synced", "--error-file=error.json", "--link=/srv/html", "--check"]);
+        Assert.Equal(0, await process.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        var warnings = process.Stderr.Split('\n').Where(l => l.StartsWith("WARNING: ", StringComparison.Ordinal)).ToList();
+        Assert.Contains(warnings, w => w.Contains("--add-user writes /etc/passwd", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.Contains("--http-bind :80 uses port 80", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.Contains("--touch-file /var/run/synced is outside --root", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.Contains("--link /srv/html is outside --root", StringComparison.Ordinal));
+        // A relative error file lives in the root, which is writable.
+        Assert.DoesNotContain(warnings, w => w.Contains("--error-file", StringComparison.Ordinal));
+        Assert.Equal(4, warnings.Count);
+    }
+
+    private static IEnumerable<YamlMappingNode> PodSpecs(string path)
+    {
+        var stream = new YamlStream();
+        using (var reader = File.OpenText(path))
+        {
+            stream.Load(reader);
+        }
+
+        foreach (var doc in stream.Documents)
+        {
+            if (doc.RootNode is YamlMappingNode root && Scalar(root, "kind") is "Deployment" or "StatefulSet" or "DaemonSet" or "Job"
+                && Child(Child(Child(root, "spec"), "template"), "spec") is YamlMappingNode pod)
+            {
+                yield return pod;
+            }
+        }
+    }
+
+    private static YamlNode? Child(YamlNode? node, string key) =>
+        node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : null;
+
+    private static string? Scalar(YamlNode? node, string key) => (Child(node, key) as YamlScalarNode)?.Value;
+
     [Fact]
     public async Task Check_prints_the_effective_configuration_of_a_v3_argument_list()
     {

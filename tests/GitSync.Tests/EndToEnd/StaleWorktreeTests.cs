@@ -26,8 +26,11 @@ public sealed class StaleWorktreeTests(ITestOutputHelper output) : EndToEndTest(
             "the unpublished worktree is removed",
             () => string.Join(", ", Layout.Worktrees(root)) + "\n" + p.Diagnostics());
         Assert.Equal([second], Layout.Worktrees(root));
-        // The root repo forgot it too.
-        Assert.DoesNotContain(first, LocalGit.Output(root, "worktree", "list"), StringComparison.Ordinal);
+        // The root repo forgot it too (git worktree prune runs right after the directory goes).
+        await Poll.UntilAsync(
+            () => !LocalGit.Output(root, "worktree", "list").Contains(first, StringComparison.Ordinal),
+            "git worktree list no longer names the removed worktree",
+            () => LocalGit.Output(root, "worktree", "list") + "\n" + p.Diagnostics());
     }
 
     [Fact]

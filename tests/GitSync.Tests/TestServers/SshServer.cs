@@ -43,9 +43,9 @@ public sealed record SshKeyPair(string PrivateKeyPath, string PublicKey)
 /// <summary>
 /// A real OpenSSH server (Debian's sshd) in the foreground on 127.0.0.1 with a fresh host key,
 /// public-key authentication only, and an authorized_keys file in a temp dir. It logs in the
-/// user running the tests (sshd can only switch to other users as root), whose login shell
-/// finds git-upload-pack on the default PATH, so any repository on disk is served at its
-/// absolute path.
+/// user running the tests (sshd can only switch to other users as root), with /bin/sh as login
+/// shell (<see cref="PlainShellEnvironment"/>), which finds git-upload-pack on the default
+/// PATH, so any repository on disk is served at its absolute path.
 /// </summary>
 public sealed class SshServer : IDisposable
 {
@@ -96,12 +96,45 @@ public sealed class SshServer : IDisposable
         return path;
     }
 
+    /// <summary>What sshd logged so far (LogLevel VERBOSE: one "Accepted publickey" line per connection).</summary>
+    public string Log => _sshd.Output;
+
     public string Diagnostics() => $"--- sshd on port {Port} ---\n{(_sshd.Output.Length > 4000 ? "..." + _sshd.Output[^4000..] : _sshd.Output)}";
 
     public void Dispose()
     {
         _sshd.Dispose();
         _dir.Dispose();
+    }
+
+    /// <summary>
+    /// sshd sees the test user with <c>/bin/sh</c> as login shell and the server's temp dir as
+    /// home, through nss_wrapper (nothing in /etc changes), as a git server's account would be:
+    /// otherwise every session would run the user's own shell start-up files (on our machines
+    /// root's ~/.bashrc takes seconds), slowing every SSH test for nothing.
+    /// </summary>
+    private static Dictionary<string, string> PlainShellEnvironment(TempDir dir)
+    {
+        string? library = new[] { "/usr/lib/x86_64-linux-gnu/libnss_wrapper.so", "/usr/lib/aarch64-linux-gnu/libnss_wrapper.so" }.FirstOrDefault(File.Exists);
+        if (library is null)
+        {
+            throw new InvalidOperationException("the SSH tests need the Debian package 'libnss-wrapper' (.ci/run installs it)");
+        }
+
+        string user = Environment.UserName;
+        string passwd = dir.Combine("passwd");
+        string[] others = File.ReadAllLines("/etc/passwd").Where(l => !l.StartsWith(user + ":", StringComparison.Ordinal)).ToArray();
+        string self = File.ReadAllLines("/etc/passwd").First(l => l.StartsWith(user + ":", StringComparison.Ordinal));
+        string[] fields = self.Split(':');
+        fields[5] = dir.Path;
+        fields[6] = "/bin/sh";
+        File.WriteAllLines(passwd, [.. others, string.Join(':', fields)]);
+        return new Dictionary<string, string>
+        {
+            ["LD_PRELOAD"] = library,
+            ["NSS_WRAPPER_PASSWD"] = passwd,
+            ["NSS_WRAPPER_GROUP"] = "/etc/group",
+        };
     }
 
     private static async Task<SshServer> TryStartAsync(SshKeyPair[] authorized)
@@ -136,7 +169,7 @@ public sealed class SshServer : IDisposable
                 Directory.CreateDirectory("/run/sshd");
             }
 
-            ServerProcess process = ServerProcess.Start(sshd, ["-D", "-e", "-f", config]);
+            ServerProcess process = ServerProcess.Start(sshd, ["-D", "-e", "-f", config], PlainShellEnvironment(dir));
             try
             {
                 await process.WaitForPortAsync(port).ConfigureAwait(false);

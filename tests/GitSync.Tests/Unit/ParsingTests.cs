@@ -149,6 +149,20 @@ public sealed class FlagReferenceTests
         Assert.Contains(Manual.Usage(), doc.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--ssh-key-file", "GIT_SSH_KEY_FILE")]
+    [InlineData("--ssh-known-hosts-file", "GIT_SSH_KNOWN_HOSTS_FILE")]
+    [InlineData("--ssh-known-hosts", "GIT_KNOWN_HOSTS")]
+    [InlineData("--askpass-url", "GIT_ASKPASS_URL")]
+    public void V3_environment_names_that_still_work_are_in_help_and_the_manual(string flag, string v3Name)
+    {
+        foreach (var text in new[] { Manual.Usage(), Manual.Full() })
+        {
+            var line = text.Split('\n').Single(l => l.TrimStart().StartsWith(flag + " ", StringComparison.Ordinal) || l.TrimStart().StartsWith(flag + ",", StringComparison.Ordinal));
+            Assert.Contains("$" + v3Name, line, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Every_flag_is_in_help_and_every_env_name_is_upper_case()
     {
