@@ -140,7 +140,10 @@ internal sealed class SyncLoop(
                 await WaitAsync(Timeout.InfiniteTimeSpan, stop, untilStopped: true).ConfigureAwait(false);
                 return 0;
             }
-            log.Info(3, "next sync", ("waitTime", options.Period));
+            if (log.Enabled(3))
+            {
+                log.Info(3, "next sync", ("waitTime", options.Period));
+            }
             if (!await WaitAsync(options.Period, stop).ConfigureAwait(false))
             {
                 return 0;
