@@ -15,7 +15,8 @@ namespace GitSync.Tests.EndToEnd;
 /// </summary>
 public sealed class HostileClientTests(ITestOutputHelper output) : EndToEndTest(output)
 {
-    private static readonly TimeSpan ProbeBound = TimeSpan.FromSeconds(2);
+    /// <summary>Readiness answers in milliseconds; the bound allows for a shared, loaded 2-core machine.</summary>
+    private static readonly TimeSpan ProbeBound = TimeSpan.FromSeconds(3);
 
     [Theory]
     [InlineData("request line", "GET /")]
@@ -164,7 +165,9 @@ public sealed class HostileClientTests(ITestOutputHelper output) : EndToEndTest(
             clients.ForEach(c => c.Dispose());
         }
 
-        Assert.True(threads.Peak <= before + 2, $"threads went from {before} to {threads.Peak}");
+        // A drain that blocks a thread per connection added 10 threads for these 12 connections;
+        // a little headroom is left for the thread pool's own adjustments on a loaded machine.
+        Assert.True(threads.Peak <= before + 4, $"threads went from {before} to {threads.Peak}");
     }
 
     [Fact]
