@@ -35,7 +35,7 @@ internal sealed class PushTrigger
     /// <summary>How long a client may take to send its body.</summary>
     internal static readonly TimeSpan BodyDeadline = TimeSpan.FromSeconds(10);
 
-    /// <summary>Bodies being read at once: bounds the memory a flood of large bodies can take (this × the size limit).</summary>
+    /// <summary>Bodies being read at once: bounds the memory a flood of large bodies can take (this × the size limit); see <see cref="BodySlots"/>.</summary>
     internal const int ConcurrentBodies = 4;
 
     /// <summary>The first allocation for a body; it doubles as bytes arrive, up to the size limit.</summary>
@@ -52,7 +52,7 @@ internal sealed class PushTrigger
     private readonly TriggerSecret? _secret;
     private readonly SourceRateLimiter _failures;
     private readonly SourceRateLimiter _accepted;
-    private readonly SemaphoreSlim _bodies = new(ConcurrentBodies, ConcurrentBodies);
+    private readonly BodySlots _bodies = new(ConcurrentBodies, TimeProvider.System);
 
     /// <exception cref="ConfigException">The secret file cannot be read, is empty, or holds a secret too short to be safe.</exception>
     public PushTrigger(PushTriggerOptions options, string wantedRef, SyncTrigger trigger, SyncStatus status, SyncMetrics? metrics, Log log)
@@ -232,14 +232,16 @@ internal sealed class PushTrigger
         var reader = exchange.Body;
         byte[] buffer = [];
         var total = 0;
-        var slot = false;
+        BodySlots.Slot? slot = null;
+        CancellationTokenSource? read = null;
         try
         {
-            await _bodies.WaitAsync(deadline.Token).ConfigureAwait(false);
-            slot = true;
+            slot = await _bodies.AcquireAsync(deadline.Token).ConfigureAwait(false);
+            // Ends at the deadline, or when a newcomer takes the slot of this slow read.
+            read = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, slot.Evicted);
             while (true)
             {
-                var result = await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
+                var result = await reader.ReadAsync(read.Token).ConfigureAwait(false);
                 var data = result.Buffer;
                 if (total + data.Length > limit)
                 {
@@ -285,10 +287,8 @@ internal sealed class PushTrigger
         }
         finally
         {
-            if (slot)
-            {
-                _bodies.Release();
-            }
+            read?.Dispose();
+            slot?.Dispose();
         }
         return new Body(buffer.AsMemory(0, total), null);
     }

@@ -167,6 +167,61 @@ public sealed class PushTriggerHardeningTests(ITestOutputHelper output) : PushTr
     }
 
     [Fact]
+    public async Task Slow_signed_bodies_cannot_keep_a_real_delivery_waiting()
+    {
+        using TestRepo repo = NewRepo();
+        repo.Commit("file", "v1");
+        string root = NewDir().Path;
+        string link = Path.Combine(root, "link");
+        int port = Ports.Free();
+        GitSyncProcess p = await StartSyncedAsync(repo, root, port, SecretFile());
+        string next = repo.Commit("file", "v2");
+        byte[] push = Encoding.UTF8.GetBytes(PushPayloads.GitHub("refs/heads/main", "main", after: next));
+
+        // Eight forged deliveries that announce 100 kB and send it at 500 bytes/s, fast enough
+        // for the minimum data rate: alone, each would hold a body slot until the 10 s deadline.
+        List<RawConnection> slow = [];
+        using var stop = new CancellationTokenSource();
+        Task trickle = Task.CompletedTask;
+        try
+        {
+            for (int i = 0; i < 8; i++)
+            {
+                RawConnection client = await RawConnection.OpenAsync(port);
+                slow.Add(client);
+                await client.SendAsync($"POST /trigger HTTP/1.1\r\nHost: git-sync\r\nX-GitHub-Event: push\r\nX-Hub-Signature-256: sha256={new string('0', 64)}\r\nContent-Length: 100000\r\n\r\n");
+            }
+
+            trickle = Task.Run(async () =>
+            {
+                byte[] chunk = new byte[100];
+                while (!stop.IsCancellationRequested)
+                {
+                    foreach (RawConnection client in slow)
+                    {
+                        await client.TrySendAsync(chunk);
+                    }
+
+                    await Task.Delay(200);
+                }
+            });
+            await Task.Delay(1500);
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            RawAnswer? real = await SendAsync(port, [("X-GitHub-Event", "push"), ("X-Hub-Signature-256", PushPayloads.Signature(Secret, push))], push);
+            Assert.True(real?.Status == 202, $"the real delivery: {real}\n{p.Diagnostics()}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the real delivery waited {clock.Elapsed.TotalSeconds:F1}s behind slow forged bodies");
+            await WaitForHashAsync(p, link, next);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await trickle;
+            slow.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task Only_authenticated_requests_are_recorded_as_the_last_trigger()
     {
         using TestRepo repo = NewRepo();
