@@ -78,11 +78,13 @@ internal sealed class SyncLoop(
             {
                 status.Beat();
                 var message = e is OperationCanceledException ? $"sync timed out after {Duration.Format(options.SyncTimeout)}" : e.Message;
+                // The error file first: whoever sees the failure counted (in /metrics or /status)
+                // finds its file already written.
+                files.WriteError("error syncing repo, will retry", message);
                 metrics?.Sync("error", Stopwatch.GetElapsedTime(started));
                 status.Failed(message);
                 failures++;
                 fullCheck = true;
-                files.WriteError("error syncing repo, will retry", message);
                 var budget = initPhase ? options.InitMaxFailures : options.MaxFailures;
                 if (budget >= 0 && failures > budget)
                 {
