@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idle RSS (VmRSS and VmHWM from /proc/PID/status) of git-sync after SECONDS of unchanged
-# polls on a small local repository. Usage: idle-rss.sh [SECONDS] [PERIOD] [extra flags...]
+# polls on a small local repository, and where it goes (rss-breakdown.sh). Usage: idle-rss.sh [SECONDS] [PERIOD] [extra flags...]
 set -euo pipefail
 seconds=${1:-60} period=${2:-1s}; shift 2 || true
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,3 +15,8 @@ pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 sleep "$seconds"
 echo "after ${seconds}s at --period=$period $*: $(grep -E 'VmRSS|VmHWM' /proc/$pid/status | tr -s ' \t' ' ' | tr '\n' ' ')"
+# The breakdown; the GC's view too when the flags serve /debug/pprof/.
+port=
+for a in "$@"; do case $a in --http-bind=*) port=${a##*:} ;; esac; done
+case " $* " in *" --http-pprof "*) ;; *) port= ;; esac
+"$here/rss-breakdown.sh" "$pid" $port

@@ -22,7 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=${GITSYNC_BIN:-$here/../dist/git-sync}
 work=$(mktemp -d -t gs-push.XXXXXX)
 port=${PORT:-9417}
-secret=bench-secret-$$
+secret=$(head -c 32 /dev/urandom | base64)
 
 git init -q -b main "$work/repo"
 git -C "$work/repo" config user.name bench

@@ -58,7 +58,7 @@ internal static class Program
         {
             return await RunAsync(options, log).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAccessException or GitException or InvalidOperationException or System.Net.HttpListenerException)
+        catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAccessException or GitException or InvalidOperationException)
         {
             log.Error(e.Message, "fatal error");
             StatusFiles.WriteConfigError(options.ErrorFile, "ERROR: " + e.Message);
@@ -123,12 +123,12 @@ internal static class Program
         var push = options.PushTrigger is null ? null : new PushTrigger(options.PushTrigger, options.Ref, trigger, status, metrics, log);
         var pushMode = options.PushTrigger is null ? "off" : options.PushTrigger.SecretFile is null ? "unauthenticated" : "authenticated";
         await using var endpoint = options.HttpBind is null ? null
-            : new HttpEndpoint(Bind.Parse(options.HttpBind)!, status, metrics, options.HttpPprof, log,
+            : new HttpEndpoint(Bind.Parse(options.HttpBind)!, options.HttpLimits, status, metrics, options.HttpPprof, log,
                 new StatusPage(status, options.Repo, options.Ref, options.Link, pushMode, log.Redactor), push,
                 new Trust.Freshness(status, options));
         if (endpoint is not null)
         {
-            endpoint.Start();
+            await endpoint.StartAsync(stopSource.Token).ConfigureAwait(false);
             log.Info(0, "serving HTTP", ("endpoint", options.HttpBind));
         }
 

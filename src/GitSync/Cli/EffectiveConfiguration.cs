@@ -60,6 +60,12 @@ internal static class EffectiveConfiguration
             w.WriteBoolean("httpMetrics", o.HttpMetrics);
             w.WriteBoolean("httpPprof", o.HttpPprof);
             w.WriteBoolean("pushTrigger", o.PushTrigger is not null);
+            w.WriteStartObject("httpLimits");
+            w.WriteNumber("maxConnections", o.HttpLimits.MaxConnections);
+            w.WriteString("headerTimeout", Duration.Format(o.HttpLimits.HeaderTimeout));
+            w.WriteNumber("maxHeaderBytes", o.HttpLimits.MaxHeaderBytes);
+            w.WriteString("keepAliveTimeout", Duration.Format(o.HttpLimits.KeepAliveTimeout));
+            w.WriteEndObject();
             w.WriteString("maxStaleness", o.MaxStaleness is { } stale ? Duration.Format(stale) : null);
             w.WriteStartObject("signatures");
             w.WriteString("mode", o.Signatures.Mode.ToString().ToLowerInvariant());

@@ -312,6 +312,7 @@ internal sealed class OptionsBuilder
             HttpMetrics = httpMetrics,
             HttpPprof = httpPprof,
             PushTrigger = pushTrigger,
+            HttpLimits = BuildHttpLimits(),
             Verbosity = verbosity,
             ExecHook = BuildExecHook(),
             PrePublishHook = prePublish,
@@ -548,6 +549,31 @@ internal sealed class OptionsBuilder
             throw new ConfigException("invalid flag: --push-trigger-burst must be at least 1");
         }
         return new PushTriggerOptions(secretFile is null ? null : Path.GetFullPath(secretFile), maxBody, rate, burst);
+    }
+
+    private HttpLimits BuildHttpLimits()
+    {
+        var connections = Int("http-max-connections");
+        if (connections is < 1 or > 100_000)
+        {
+            throw new ConfigException("invalid flag: --http-max-connections must be between 1 and 100000");
+        }
+        var headerTimeout = Dur("http-header-timeout");
+        if (headerTimeout < TimeSpan.FromMilliseconds(100))
+        {
+            throw new ConfigException("invalid flag: --http-header-timeout must be at least 100ms");
+        }
+        var headerBytes = Int("http-max-header-bytes");
+        if (headerBytes is < 1024 or > 1024 * 1024)
+        {
+            throw new ConfigException("invalid flag: --http-max-header-bytes must be between 1024 and 1048576");
+        }
+        var keepAlive = Dur("http-keepalive-timeout");
+        if (keepAlive < TimeSpan.FromSeconds(1))
+        {
+            throw new ConfigException("invalid flag: --http-keepalive-timeout must be at least 1s");
+        }
+        return new HttpLimits(connections, headerTimeout, headerBytes, keepAlive);
     }
 
     private AuthOptions BuildAuth(string repo)

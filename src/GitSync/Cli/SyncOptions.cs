@@ -28,6 +28,19 @@ internal sealed record WebhookOptions(string Url, string Method, int SuccessStat
 internal sealed record PushTriggerOptions(string? SecretFile, int MaxBodyBytes, int RatePerSecond, int Burst);
 
 /// <summary>
+/// The HTTP server's limits that a deployment may need to change (the fixed ones live in
+/// <c>Http.HttpEndpoint</c>; all are listed in docs/operations.md).
+/// </summary>
+/// <param name="MaxConnections">Connections served at once.</param>
+/// <param name="HeaderTimeout">How long a client may take to send a request's line and headers.</param>
+/// <param name="MaxHeaderBytes">The largest request headers accepted, all together.</param>
+/// <param name="KeepAliveTimeout">How long an idle connection is kept open for its next request.</param>
+internal sealed record HttpLimits(int MaxConnections, TimeSpan HeaderTimeout, int MaxHeaderBytes, TimeSpan KeepAliveTimeout)
+{
+    public static HttpLimits Default { get; } = new(512, TimeSpan.FromSeconds(10), 16 * 1024, TimeSpan.FromSeconds(75));
+}
+
+/// <summary>
 /// Everything git-sync was told, validated once at start-up. Paths are absolute; durations and
 /// budgets are resolved (init values default to steady-state ones); nothing reads flags or
 /// environment variables after this is built.
@@ -66,6 +79,7 @@ internal sealed record SyncOptions
     public bool HttpMetrics { get; init; }
     public bool HttpPprof { get; init; }
     public PushTriggerOptions? PushTrigger { get; init; }
+    public HttpLimits HttpLimits { get; init; } = HttpLimits.Default;
     /// <summary>--max-staleness: readiness fails when the last success is older; null when off.</summary>
     public TimeSpan? MaxStaleness { get; init; }
     public int Verbosity { get; init; }

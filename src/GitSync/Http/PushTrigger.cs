@@ -1,30 +1,47 @@
 using System.Buffers;
-using System.Collections.Specialized;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using GitSync.Cli;
 using GitSync.Logging;
 using GitSync.Sync;
+using Microsoft.AspNetCore.Http;
 
 namespace GitSync.Http;
 
 /// <summary>
 /// <c>POST /trigger</c>: a git host (or a CI job) says "I pushed", and the loop syncs now instead
-/// of at the end of its period. Each request is, in this order: rate-limited per source address
-/// (429), checked for method (405) and size (413), read in full within a deadline (408 when the
-/// client is too slow, 400 when the body is cut short), authenticated (401, the same answer whatever was wrong), and then matched
-/// against <c>--ref</c>: a push that cannot move it is answered 200 "ignored", anything else fires
-/// the <see cref="SyncTrigger"/> and is answered 202 "queued". The trigger only shortens the
-/// loop's wait, so triggers coalesce, never start a second concurrent sync, and go through the
-/// same sync timeout and failure budget as a periodic sync.
+/// of at the end of its period. Each request is, in this order: checked for method (405);
+/// refused when it carries a credential or event header twice (400: no "last one wins");
+/// refused when it carries no credential, or a wrong header credential (a bearer or GitLab
+/// token), before a single body byte is read (401); read — at most the size limit (413), within
+/// a deadline (408), growing the buffer only as bytes arrive — only when a signature must be
+/// checked or a payload decides; refused when the signature is wrong (401, the same answer
+/// whatever was wrong); and then matched against <c>--ref</c>: a push that cannot move it is
+/// answered 200 "ignored", anything else fires the <see cref="SyncTrigger"/> and is answered 202
+/// "queued". The trigger only shortens the loop's wait, so triggers coalesce, never start a
+/// second concurrent sync, and go through the same sync timeout and failure budget as a periodic
+/// sync.
+/// <para>
+/// Two rate limits per source address, kept apart so that junk can never lock out a real
+/// webhook arriving through the same proxy: rejected requests spend one budget (once it is spent,
+/// the source's failures are answered 429), authenticated ones another (429 when spent).
+/// </para>
 /// </summary>
 internal sealed class PushTrigger
 {
     public const string Path = "/trigger";
 
     /// <summary>How long a client may take to send its body.</summary>
-    private static readonly TimeSpan BodyDeadline = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan BodyDeadline = TimeSpan.FromSeconds(10);
+
+    /// <summary>Bodies being read at once: bounds the memory a flood of large bodies can take (this × the size limit); see <see cref="BodySlots"/>.</summary>
+    internal const int ConcurrentBodies = 4;
+
+    /// <summary>The first allocation for a body; it doubles as bytes arrive, up to the size limit.</summary>
+    private const int InitialBodyBuffer = 4096;
+
+    private static readonly string[] CredentialHeaders = ["X-Hub-Signature-256", "X-Gitlab-Token", "Authorization"];
 
     private readonly PushTriggerOptions _options;
     private readonly string _ref;
@@ -33,9 +50,11 @@ internal sealed class PushTrigger
     private readonly SyncMetrics? _metrics;
     private readonly Log _log;
     private readonly TriggerSecret? _secret;
-    private readonly SourceRateLimiter _limiter;
+    private readonly SourceRateLimiter _failures;
+    private readonly SourceRateLimiter _accepted;
+    private readonly BodySlots _bodies = new(ConcurrentBodies, TimeProvider.System);
 
-    /// <exception cref="ConfigException">The secret file cannot be read or is empty.</exception>
+    /// <exception cref="ConfigException">The secret file cannot be read, is empty, or holds a secret too short to be safe.</exception>
     public PushTrigger(PushTriggerOptions options, string wantedRef, SyncTrigger trigger, SyncStatus status, SyncMetrics? metrics, Log log)
     {
         _options = options;
@@ -45,53 +64,94 @@ internal sealed class PushTrigger
         _metrics = metrics;
         _log = log;
         _secret = options.SecretFile is null ? null : TriggerSecret.Load(options.SecretFile, log);
-        _limiter = new SourceRateLimiter(options.RatePerSecond, options.Burst, TimeProvider.System);
+        _failures = new SourceRateLimiter(options.RatePerSecond, options.Burst, TimeProvider.System);
+        _accepted = new SourceRateLimiter(options.RatePerSecond, options.Burst, TimeProvider.System);
         if (_secret is null)
         {
             log.Error("--push-trigger-insecure-no-auth is set", "the push trigger accepts unauthenticated requests: anyone who can reach the HTTP endpoint can make git-sync sync");
         }
     }
 
-    public async Task HandleAsync(HttpListenerContext context, CancellationToken stop)
+    public async Task HandleAsync(HttpExchange exchange, CancellationToken stop)
     {
-        var request = context.Request;
-        var response = context.Response;
-        var source = SourceOf(request.Headers);
-        var remote = request.RemoteEndPoint?.Address;
+        var headers = exchange.RequestHeaders;
+        var request = new Request(SourceOf(headers), exchange.RemoteAddress);
 
-        if (!_limiter.TryAcquire(remote, out var retryAfter))
+        if (exchange.Method != "POST")
         {
-            response.AddHeader("Retry-After", Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
-            await RejectAsync(response, 429, source, remote, "rate_limited", drop: true).ConfigureAwait(false);
+            exchange.ResponseHeaders.Allow = "POST";
+            await RejectAsync(exchange, request, 405, "method_not_allowed", stop).ConfigureAwait(false);
             return;
         }
-        if (request.HttpMethod != "POST")
+        if (Duplicated(headers) is { } twice)
         {
-            response.AddHeader("Allow", "POST");
-            await RejectAsync(response, 405, source, remote, "method_not_allowed", drop: true).ConfigureAwait(false);
-            return;
-        }
-        if (request.ContentLength64 > _options.MaxBodyBytes)
-        {
-            await RejectAsync(response, 413, source, remote, "too_large", drop: true).ConfigureAwait(false);
+            await RejectAsync(exchange, request, 400, "duplicate_header", stop, detail: twice).ConfigureAwait(false);
             return;
         }
 
-        var (body, problem) = await ReadBodyAsync(request, stop).ConfigureAwait(false);
-        if (problem is not null)
+        // Header credentials first: a wrong or missing one is refused before any body byte is read.
+        var signature = Single(headers, "X-Hub-Signature-256");
+        IReadOnlyList<string> secrets = [];
+        if (_secret is not null)
         {
-            var status = problem switch { "too_large" => 413, "timeout" => 408, _ => 400 };
-            await RejectAsync(response, status, source, remote, problem, drop: true).ConfigureAwait(false);
+            secrets = _secret.Current;
+            var token = Single(headers, "X-Gitlab-Token");
+            var bearer = Bearer(headers);
+            var tokensOk = (token is null || TriggerSecret.TokenMatches(token, secrets))
+                           && (bearer is null || TriggerSecret.TokenMatches(bearer, secrets));
+            if (!tokensOk || (signature is null && token is null && bearer is null))
+            {
+                await RejectAsync(exchange, request, 401, "unauthorized", stop).ConfigureAwait(false);
+                return;
+            }
+            // With only header credentials, the request is authenticated now.
+            request.Authenticated = signature is null;
+        }
+        else
+        {
+            request.Authenticated = true;
+        }
+        if (request.Authenticated && !await AcceptAsync(exchange, request, stop).ConfigureAwait(false))
+        {
             return;
         }
 
-        if (!Authenticated(request.Headers, body.Span))
+        var declared = headers.ContentLength;
+        if (declared > _options.MaxBodyBytes)
         {
-            await RejectAsync(response, 401, source, remote, "unauthorized", drop: false).ConfigureAwait(false);
+            await RejectAsync(exchange, request, 413, "too_large", stop).ConfigureAwait(false);
+            return;
+        }
+        var body = await ReadBodyAsync(exchange, stop).ConfigureAwait(false);
+        if (body.Problem is not null)
+        {
+            if (body.Problem == "truncated")
+            {
+                // Kestrel has closed the connection already: count it, no answer can be sent.
+                Record(request, "rejected", "truncated");
+                return;
+            }
+            var status = body.Problem switch { "too_large" => 413, "timeout" => 408, _ => 400 };
+            await RejectAsync(exchange, request, status, body.Problem, stop).ConfigureAwait(false);
             return;
         }
 
-        var decision = PushPayload.Decide(EventName(request.Headers), body, request.ContentType, _ref);
+        if (!request.Authenticated)
+        {
+            // A signature covers the body; it was presented with or without valid header tokens.
+            if (!TriggerSecret.SignatureMatches(signature!, body.Bytes.Span, secrets))
+            {
+                await RejectAsync(exchange, request, 401, "unauthorized", stop).ConfigureAwait(false);
+                return;
+            }
+            request.Authenticated = true;
+            if (!await AcceptAsync(exchange, request, stop).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+
+        var decision = PushPayload.Decide(EventName(headers), body.Bytes, headers.ContentType, _ref);
         if (decision.Sync && GitRef.IsFullHash(_ref) && _status.Current.Hash == _ref)
         {
             decision = PushDecision.Ignore("ref is a commit hash that is already synced");
@@ -99,167 +159,231 @@ internal sealed class PushTrigger
         if (decision.Sync)
         {
             _trigger.Fire();
-            Record(source, "queued", decision.Reason, remote);
-            await AnswerAsync(response, 202, "queued", decision.Reason).ConfigureAwait(false);
+            Record(request, "queued", decision.Reason);
+            await AnswerAsync(exchange, 202, "queued", decision.Reason, stop).ConfigureAwait(false);
         }
         else
         {
-            Record(source, "ignored", decision.Reason, remote);
-            await AnswerAsync(response, 200, "ignored", decision.Reason).ConfigureAwait(false);
+            Record(request, "ignored", decision.Reason);
+            await AnswerAsync(exchange, 200, "ignored", decision.Reason, stop).ConfigureAwait(false);
         }
     }
 
-    /// <summary>
-    /// Every credential the request presents must match (a signature, a GitLab token, a bearer
-    /// token); at least one must be presented. Without a secret file (explicitly unauthenticated)
-    /// everything passes.
-    /// </summary>
-    private bool Authenticated(NameValueCollection headers, ReadOnlySpan<byte> body)
+    /// <summary>Spends one of the source's authenticated requests; answers 429 when none is left.</summary>
+    private async Task<bool> AcceptAsync(HttpExchange exchange, Request request, CancellationToken stop)
     {
-        if (_secret is null)
+        if (_accepted.TryAcquire(request.Remote, out var retryAfter))
         {
             return true;
         }
-        var secrets = _secret.Current;
-        var presented = false;
-        var ok = true;
-        if (headers["X-Hub-Signature-256"] is { } signature)
-        {
-            presented = true;
-            ok &= TriggerSecret.SignatureMatches(signature.Trim(), body, secrets);
-        }
-        if (headers["X-Gitlab-Token"] is { } token)
-        {
-            presented = true;
-            ok &= TriggerSecret.TokenMatches(token.Trim(), secrets);
-        }
-        if (headers["Authorization"] is { } authorization && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            presented = true;
-            ok &= TriggerSecret.TokenMatches(authorization["Bearer ".Length..].Trim(), secrets);
-        }
-        return presented && ok;
+        await RateLimitedAsync(exchange, request, retryAfter, stop).ConfigureAwait(false);
+        return false;
     }
 
-    /// <summary>Reads the whole body, at most the size limit, within the deadline; a problem is too_large, truncated or timeout.</summary>
-    private async Task<(ReadOnlyMemory<byte> Body, string? Problem)> ReadBodyAsync(HttpListenerRequest request, CancellationToken stop)
+    /// <summary>
+    /// The first header that appears more than once among those that authenticate or describe the
+    /// request: a proxy or an attacker may add one, and which copy counts must never be a guess.
+    /// </summary>
+    internal static string? Duplicated(IHeaderDictionary headers)
     {
-        var declared = request.ContentLength64;
-        if (declared == 0 || (declared < 0 && !request.HasEntityBody))
+        foreach (var name in CredentialHeaders)
         {
-            return (ReadOnlyMemory<byte>.Empty, null);
+            if (headers.TryGetValue(name, out var values) && values.Count > 1)
+            {
+                return name;
+            }
+        }
+        foreach (var name in PushPayload.EventHeaders)
+        {
+            if (headers.TryGetValue(name, out var values) && values.Count > 1)
+            {
+                return name;
+            }
+        }
+        return null;
+    }
+
+    private static string? Single(IHeaderDictionary headers, string name)
+        => headers.TryGetValue(name, out var values) && values.Count == 1 ? values[0]?.Trim() : null;
+
+    /// <summary>The token of <c>Authorization: Bearer &lt;token&gt;</c>; other schemes are no credential of ours.</summary>
+    private static string? Bearer(IHeaderDictionary headers)
+        => Single(headers, "Authorization") is { } authorization && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? authorization["Bearer ".Length..].Trim()
+            : null;
+
+    private readonly record struct Body(ReadOnlyMemory<byte> Bytes, string? Problem);
+
+    /// <summary>
+    /// Reads the whole body within the deadline, at most the size limit, into a buffer that grows
+    /// as bytes arrive (a claimed Content-Length is never allocated up front). A problem is
+    /// too_large, truncated or timeout.
+    /// </summary>
+    private async Task<Body> ReadBodyAsync(HttpExchange exchange, CancellationToken stop)
+    {
+        if (!exchange.HasBody)
+        {
+            return new Body(ReadOnlyMemory<byte>.Empty, null);
         }
         var limit = _options.MaxBodyBytes;
-        var buffer = new byte[declared > 0 ? declared : Math.Min(limit + 1, 16 * 1024)];
-        var total = 0;
+        exchange.MaxBodyBytes = limit;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
         deadline.CancelAfter(BodyDeadline);
+        var reader = exchange.Body;
+        byte[] buffer = [];
+        var total = 0;
+        BodySlots.Slot? slot = null;
+        CancellationTokenSource? read = null;
         try
         {
-            var stream = request.InputStream;
+            slot = await _bodies.AcquireAsync(deadline.Token).ConfigureAwait(false);
+            // Ends at the deadline, or when a newcomer takes the slot of this slow read.
+            read = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, slot.Evicted);
             while (true)
             {
-                if (total == buffer.Length)
+                var result = await reader.ReadAsync(read.Token).ConfigureAwait(false);
+                var data = result.Buffer;
+                if (total + data.Length > limit)
                 {
-                    if (declared > 0)
-                    {
-                        break;
-                    }
-                    if (buffer.Length > limit)
-                    {
-                        return (default, "too_large");
-                    }
-                    Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, limit + 1L));
+                    reader.AdvanceTo(data.End);
+                    return new Body(default, "too_large");
                 }
-                // The listener's stream may not observe the token itself; stop waiting anyway.
-                var read = await stream.ReadAsync(buffer.AsMemory(total), deadline.Token).AsTask().WaitAsync(deadline.Token).ConfigureAwait(false);
-                if (read == 0)
+                if (total + (int)data.Length > buffer.Length)
+                {
+                    var size = Math.Max(InitialBodyBuffer, buffer.Length);
+                    while (size < total + data.Length)
+                    {
+                        size *= 2;
+                    }
+                    Array.Resize(ref buffer, Math.Min(size, limit));
+                }
+                data.CopyTo(buffer.AsSpan(total));
+                total += (int)data.Length;
+                reader.AdvanceTo(data.End);
+                if (result.IsCompleted)
                 {
                     break;
                 }
-                total += read;
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
         {
-            return (default, "timeout");
+            return new Body(default, "timeout");
         }
-        catch (Exception e) when (e is IOException or HttpListenerException or ObjectDisposedException)
+        catch (BadHttpRequestException e)
         {
-            return (default, "truncated");
+            // Kestrel's own checks: the size limit on a chunked body, the minimum data rate, or a
+            // connection that ended before the announced length.
+            return new Body(default, e.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "too_large",
+                StatusCodes.Status408RequestTimeout => "timeout",
+                _ => "truncated",
+            });
         }
-        if (declared > 0 && total < declared)
+        catch (IOException)
         {
-            return (default, "truncated");
+            return new Body(default, "truncated");
         }
-        if (total > limit)
+        finally
         {
-            return (default, "too_large");
+            read?.Dispose();
+            slot?.Dispose();
         }
-        return (buffer.AsMemory(0, total), null);
+        return new Body(buffer.AsMemory(0, total), null);
     }
 
     /// <summary>The kind of sender, for metrics and /status (what the headers claim; not proof).</summary>
-    internal static string SourceOf(NameValueCollection headers)
+    internal static string SourceOf(IHeaderDictionary headers)
     {
-        if (headers["X-Forgejo-Event"] is not null)
+        if (headers.ContainsKey("X-Forgejo-Event"))
         {
             return "forgejo";
         }
-        if (headers["X-Gitea-Event"] is not null || headers["X-Gogs-Event"] is not null)
+        if (headers.ContainsKey("X-Gitea-Event") || headers.ContainsKey("X-Gogs-Event"))
         {
             return "gitea";
         }
-        if (headers["X-GitHub-Event"] is not null || headers["X-Hub-Signature-256"] is not null)
+        if (headers.ContainsKey("X-GitHub-Event") || headers.ContainsKey("X-Hub-Signature-256"))
         {
             return "github";
         }
-        if (headers["X-Gitlab-Event"] is not null || headers["X-Gitlab-Token"] is not null)
+        if (headers.ContainsKey("X-Gitlab-Event") || headers.ContainsKey("X-Gitlab-Token"))
         {
             return "gitlab";
         }
-        if (headers["Authorization"] is { } a && a.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (headers.TryGetValue("Authorization", out var a) && a.Count > 0 && (a[0] ?? "").StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             return "bearer";
         }
         return "other";
     }
 
-    private static string? EventName(NameValueCollection headers)
+    private static string? EventName(IHeaderDictionary headers)
     {
         foreach (var name in PushPayload.EventHeaders)
         {
-            if (headers[name] is { } value)
+            if (Single(headers, name) is { } value)
             {
-                return value.Trim();
+                return value;
             }
         }
         return null;
     }
 
-    private async Task RejectAsync(HttpListenerResponse response, int status, string source, IPAddress? remote, string reason, bool drop)
+    /// <summary>
+    /// Refuses the request. Unauthenticated failures spend the source's failure budget; once it
+    /// is spent they are answered 429 instead, which never affects authenticated requests.
+    /// </summary>
+    private async Task RejectAsync(HttpExchange exchange, Request request, int status, string reason, CancellationToken stop, string? detail = null)
     {
-        Record(source, "rejected", reason, remote);
-        if (drop)
+        if (!request.Authenticated && !_failures.TryAcquire(request.Remote, out var retryAfter))
         {
-            // The body may not have been read: do not reuse the connection.
-            response.KeepAlive = false;
+            await RateLimitedAsync(exchange, request, retryAfter, stop).ConfigureAwait(false);
+            return;
         }
-        await AnswerAsync(response, status, "rejected", reason).ConfigureAwait(false);
+        Record(request, "rejected", reason, detail);
+        // The body may be unread: do not reuse the connection (and do not drain it).
+        exchange.CloseAfterAnswer();
+        await AnswerAsync(exchange, status, "rejected", reason, stop).ConfigureAwait(false);
     }
 
-    private void Record(string source, string result, string reason, IPAddress? remote)
+    private async Task RateLimitedAsync(HttpExchange exchange, Request request, TimeSpan retryAfter, CancellationToken stop)
     {
-        _metrics?.PushTrigger(source, result);
+        exchange.ResponseHeaders.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        Record(request, "rejected", "rate_limited");
+        exchange.CloseAfterAnswer();
+        await AnswerAsync(exchange, 429, "rejected", "rate_limited", stop).ConfigureAwait(false);
+    }
+
+    /// <summary>Metrics and the log for every request; <c>/status</c> only for authenticated ones, so anonymous noise never hides the last real delivery.</summary>
+    private void Record(Request request, string result, string reason, string? detail = null)
+    {
+        _metrics?.PushTrigger(request.Source, result);
         if (result == "rejected")
         {
             _metrics?.PushTriggerRejected(reason);
         }
-        _status.Triggered(source, result, reason);
-        _log.Info(result == "ignored" ? 2 : 1, "push trigger " + result, ("source", source), ("reason", reason), ("remote", remote?.ToString()));
+        if (request.Authenticated)
+        {
+            _status.Triggered(request.Source, result, reason);
+        }
+        var level = result == "ignored" ? 2 : 1;
+        if (!_log.Enabled(level))
+        {
+            return;
+        }
+        if (detail is null)
+        {
+            _log.Info(level, "push trigger " + result, ("source", request.Source), ("reason", reason), ("remote", request.Remote?.ToString()));
+        }
+        else
+        {
+            _log.Info(level, "push trigger " + result, ("source", request.Source), ("reason", reason), ("detail", detail), ("remote", request.Remote?.ToString()));
+        }
     }
 
-    private static async Task AnswerAsync(HttpListenerResponse response, int status, string result, string reason)
+    private static Task AnswerAsync(HttpExchange exchange, int status, string result, string reason, CancellationToken stop)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
         using (var w = new Utf8JsonWriter(buffer))
@@ -270,9 +394,17 @@ internal sealed class PushTrigger
             w.WriteEndObject();
         }
         buffer.Write("\n"u8);
-        response.StatusCode = status;
-        response.ContentType = "application/json";
-        response.ContentLength64 = buffer.WrittenCount;
-        await response.OutputStream.WriteAsync(buffer.WrittenMemory).ConfigureAwait(false);
+        return exchange.AnswerAsync(status, "application/json", buffer.WrittenMemory, stop);
+    }
+
+    /// <summary>What is known about a request as it goes through the checks.</summary>
+    private sealed class Request(string source, IPAddress? remote)
+    {
+        public string Source { get; } = source;
+
+        public IPAddress? Remote { get; } = remote;
+
+        /// <summary>Every credential it carries has been checked and is valid (or none is needed).</summary>
+        public bool Authenticated { get; set; }
     }
 }

@@ -12,9 +12,14 @@ namespace GitSync.Http;
 /// request compares the file's real path (symlinks resolved: Kubernetes swaps secret volumes
 /// through them), modification time and size with the last read ones: a few system calls.
 /// A file that becomes unreadable or empty keeps the last good secrets (and logs an error).
+/// Every secret must be at least <see cref="MinLength"/> characters: the endpoint is often on the
+/// internet, and a short secret can be guessed there.
 /// </summary>
 internal sealed class TriggerSecret
 {
+    /// <summary>The shortest secret accepted.</summary>
+    public const int MinLength = 16;
+
     private readonly string _path;
     private readonly Log _log;
     private readonly Lock _reload = new();
@@ -27,7 +32,7 @@ internal sealed class TriggerSecret
         _loaded = loaded;
     }
 
-    /// <summary>Reads the file at start-up; a missing, unreadable or empty file is a configuration error.</summary>
+    /// <summary>Reads the file at start-up; a missing, unreadable or empty file, or a short secret, is a configuration error.</summary>
     public static TriggerSecret Load(string path, Log log)
     {
         var stamp = Stamp(path);
@@ -156,6 +161,14 @@ internal sealed class TriggerSecret
         {
             problem = $"{path} holds no secret";
             return null;
+        }
+        for (var line = 0; line < secrets.Length; line++)
+        {
+            if (secrets[line].Length < MinLength)
+            {
+                problem = $"a secret in {path} is only {secrets[line].Length} characters long; use at least {MinLength} random characters, for example the output of `head -c 32 /dev/urandom | base64`";
+                return null;
+            }
         }
         problem = "";
         return new Loaded(stamp, secrets);

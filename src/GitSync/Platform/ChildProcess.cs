@@ -92,7 +92,14 @@ internal static class ChildProcess
                 // A descendant that outlives the child (a daemon a hook started in the
                 // background) inherits the pipes and may hold them open for hours: what it
                 // writes is not the child's output, so wait for it only briefly.
-                await Task.WhenAny(drained, Task.Delay(DrainGrace, CancellationToken.None)).ConfigureAwait(false);
+                try
+                {
+                    await drained.WaitAsync(DrainGrace, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is TimeoutException || drained.IsFaulted)
+                {
+                    // Timed out (or a read failed): reported below as output not collected.
+                }
             }
             ct.ThrowIfCancellationRequested();
             var output = drained.IsCompletedSuccessfully ? outTask.Result : "";

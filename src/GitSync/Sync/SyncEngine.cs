@@ -107,7 +107,10 @@ internal sealed class SyncEngine
             var remote = await _root.ProbeRemoteAsync(ct).ConfigureAwait(false);
             if (remote == servedHash)
             {
-                _log.Info(3, "update not required", ("ref", _options.Ref), ("hash", remote));
+                if (_log.Enabled(3))
+                {
+                    _log.Info(3, "update not required", ("ref", _options.Ref), ("hash", remote));
+                }
                 return new SyncResult(SyncOutcome.Unchanged, servedHash!, false);
             }
         }

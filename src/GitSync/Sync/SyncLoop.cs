@@ -78,11 +78,13 @@ internal sealed class SyncLoop(
             {
                 status.Beat();
                 var message = e is OperationCanceledException ? $"sync timed out after {Duration.Format(options.SyncTimeout)}" : e.Message;
+                // The error file first: whoever sees the failure counted (in /metrics or /status)
+                // finds its file already written.
+                files.WriteError("error syncing repo, will retry", message);
                 metrics?.Sync("error", Stopwatch.GetElapsedTime(started));
                 status.Failed(message);
                 failures++;
                 fullCheck = true;
-                files.WriteError("error syncing repo, will retry", message);
                 var budget = initPhase ? options.InitMaxFailures : options.MaxFailures;
                 if (budget >= 0 && failures > budget)
                 {
@@ -140,7 +142,10 @@ internal sealed class SyncLoop(
                 await WaitAsync(Timeout.InfiniteTimeSpan, stop, untilStopped: true).ConfigureAwait(false);
                 return 0;
             }
-            log.Info(3, "next sync", ("waitTime", options.Period));
+            if (log.Enabled(3))
+            {
+                log.Info(3, "next sync", ("waitTime", options.Period));
+            }
             if (!await WaitAsync(options.Period, stop).ConfigureAwait(false))
             {
                 return 0;

@@ -36,7 +36,7 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log)
             {
                 return false;
             }
-            var head = File.ReadAllText(System.IO.Path.Combine(gitDir, "HEAD")).Trim();
+            var head = Platform.SmallFile.ReadText(System.IO.Path.Combine(gitDir, "HEAD")).Trim();
             return head == hash;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -48,7 +48,7 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log)
     /// <summary>The absolute git metadata directory a worktree's <c>.git</c> file names.</summary>
     private static string? ReadGitDir(string worktree)
     {
-        var text = File.ReadAllText(System.IO.Path.Combine(worktree, ".git")).Trim();
+        var text = Platform.SmallFile.ReadText(System.IO.Path.Combine(worktree, ".git")).Trim();
         const string prefix = "gitdir:";
         if (!text.StartsWith(prefix, StringComparison.Ordinal))
         {

@@ -156,6 +156,50 @@ public sealed class HttpEndpointTests(ITestOutputHelper output) : EndToEndTest(o
         Assert.True(status is >= 200 and < 300, $"/debug/pprof/ answered {status}\n{p.Diagnostics()}");
     }
 
+    [Fact]
+    public async Task Answers_whatever_the_Host_header_names_and_sends_no_Server_header()
+    {
+        using TestRepo repo = NewRepo();
+        repo.Commit("file", "v1");
+        string root = NewDir().Path;
+        int port = Ports.Free();
+
+        GitSyncProcess p = Start(Args(repo, root, "--link=link", "--period=1h", $"--http-bind=127.0.0.1:{port}"));
+        await Poll.UntilAsync(async () => await MetricsScraper.StatusAsync(port) == 200, "ready", p.Diagnostics);
+
+        // Through a Service name, a proxy, or an address the bind does not name.
+        foreach (string host in new[] { "site-git-sync.default.svc.cluster.local:80", "10.0.0.5:8080", "localhost", "[::1]:" + port })
+        {
+            using RawConnection client = await RawConnection.OpenAsync(port);
+            await client.SendAsync($"GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+            RawAnswer? answer = await client.ReadAnswerAsync(TimeSpan.FromSeconds(10));
+            Assert.True(answer is { Status: 200, Body: "ok\n" }, $"Host: {host}: {answer}");
+            Assert.False(answer!.Headers.ContainsKey("Server"), $"Host: {host}: {answer}");
+        }
+    }
+
+    [Fact]
+    public async Task Refuses_to_start_when_the_port_is_taken()
+    {
+        using TestRepo repo = NewRepo();
+        repo.Commit("file", "v1");
+        string root = NewDir().Path;
+        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+            GitSyncProcess p = await RunAsync(Args(repo, root, "--link=link", $"--http-bind=127.0.0.1:{port}"));
+            Assert.True(p.ExitCode == 1, p.Diagnostics());
+            Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), p.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", p.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            taken.Stop();
+        }
+    }
+
     private static string Dump(IReadOnlyDictionary<string, double> metrics, GitSyncProcess p) =>
         string.Join('\n', metrics.Where(m => m.Key.StartsWith("git_", StringComparison.Ordinal)).Select(m => $"{m.Key} {m.Value}"))
         + "\n" + p.Diagnostics();

@@ -219,9 +219,9 @@ public sealed class TriggerSecretTests : IDisposable
     public void Reads_one_secret_per_line_and_reloads_when_the_file_changes()
     {
         var path = _dir.Combine("secret");
-        File.WriteAllText(path, "first\n\n  second  \n");
+        File.WriteAllText(path, "first-secret-0123\n\n  second-secret-0123  \n");
         var secret = TriggerSecret.Load(path, new Log(0, Stream.Null));
-        Assert.Equal(["first", "second"], secret.Current);
+        Assert.Equal(["first-secret-0123", "second-secret-0123"], secret.Current);
 
         File.WriteAllText(path, "third-and-longer\n");
         Assert.Equal(["third-and-longer"], secret.Current);
@@ -231,32 +231,49 @@ public sealed class TriggerSecretTests : IDisposable
     public void Follows_a_Kubernetes_style_symlink_swap()
     {
         Directory.CreateDirectory(_dir.Combine("..v1"));
-        File.WriteAllText(_dir.Combine("..v1", "token"), "one");
+        File.WriteAllText(_dir.Combine("..v1", "token"), "secret-number-one");
         File.CreateSymbolicLink(_dir.Combine("..data"), "..v1");
         File.CreateSymbolicLink(_dir.Combine("token"), "..data/token");
         var secret = TriggerSecret.Load(_dir.Combine("token"), new Log(0, Stream.Null));
-        Assert.Equal(["one"], secret.Current);
+        Assert.Equal(["secret-number-one"], secret.Current);
 
         // Same size, new content, swapped in by renaming a new ..data link over the old one.
         Directory.CreateDirectory(_dir.Combine("..v2"));
-        File.WriteAllText(_dir.Combine("..v2", "token"), "two");
+        File.WriteAllText(_dir.Combine("..v2", "token"), "secret-number-two");
         File.CreateSymbolicLink(_dir.Combine("..data_tmp"), "..v2");
         GitSync.Platform.Native.Rename(_dir.Combine("..data_tmp"), _dir.Combine("..data"));
-        Assert.Equal(["two"], secret.Current);
+        Assert.Equal(["secret-number-two"], secret.Current);
     }
 
     [Fact]
     public void Keeps_the_last_good_secret_when_the_file_goes_empty_or_missing()
     {
         var path = _dir.Combine("secret");
-        File.WriteAllText(path, "good");
+        File.WriteAllText(path, "a-good-long-secret");
         var secret = TriggerSecret.Load(path, new Log(0, Stream.Null));
         File.WriteAllText(path, "\n");
-        Assert.Equal(["good"], secret.Current);
+        Assert.Equal(["a-good-long-secret"], secret.Current);
         File.Delete(path);
-        Assert.Equal(["good"], secret.Current);
-        File.WriteAllText(path, "better");
-        Assert.Equal(["better"], secret.Current);
+        Assert.Equal(["a-good-long-secret"], secret.Current);
+        File.WriteAllText(path, "short");
+        Assert.Equal(["a-good-long-secret"], secret.Current);
+        File.WriteAllText(path, "a-better-long-secret");
+        Assert.Equal(["a-better-long-secret"], secret.Current);
+    }
+
+    [Fact]
+    public void A_secret_shorter_than_16_characters_is_a_configuration_error_that_says_how_to_make_one()
+    {
+        var path = _dir.Combine("secret");
+        File.WriteAllText(path, "a-long-enough-secret\n123456789012345\n");
+        var message = Assert.Throws<ConfigException>(() => TriggerSecret.Load(path, new Log(0, Stream.Null))).Message;
+        Assert.Contains("--push-trigger-secret-file", message, StringComparison.Ordinal);
+        Assert.Contains("15 characters", message, StringComparison.Ordinal);
+        Assert.Contains("head -c 32 /dev/urandom | base64", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("123456789012345", message, StringComparison.Ordinal);
+
+        File.WriteAllText(path, "1234567890123456\n");
+        Assert.Equal(["1234567890123456"], TriggerSecret.Load(path, new Log(0, Stream.Null)).Current);
     }
 
     [Fact]

@@ -62,13 +62,19 @@ public sealed class PushTriggerRejectionTests(ITestOutputHelper output) : PushTr
             new Dictionary<string, string> { ["X-GitHub-Event"] = "push", ["X-Hub-Signature-256"] = PushPayloads.Signature(Secret, pushBytes) },
             pushBytes[..(pushBytes.Length / 2)],
             pushBytes.Length);
-        Assert.True(truncated.StartsWith("HTTP/1.1 400", StringComparison.Ordinal), "truncated: " + truncated);
+        // Kestrel ends a connection whose body stops short of its Content-Length without answering
+        // (the request can no longer be answered reliably); it is counted as truncated below.
+        Assert.True(truncated.Length == 0 || truncated.StartsWith("HTTP/1.1 400", StringComparison.Ordinal), "truncated: " + truncated);
 
         await AssertNoSyncAsync(p, port, link, served, expectedCount: 1, TimeSpan.FromSeconds(1));
         IReadOnlyDictionary<string, double> metrics = await MetricsScraper.ScrapeAsync(port);
         Assert.Equal(unauthorized.Count, MetricsScraper.Value(metrics, "git_sync_push_trigger_rejected_total", "reason=\"unauthorized\""));
         Assert.Equal(2, MetricsScraper.Value(metrics, "git_sync_push_trigger_rejected_total", "reason=\"too_large\""));
         Assert.Equal(3, MetricsScraper.Value(metrics, "git_sync_push_trigger_rejected_total", "reason=\"method_not_allowed\""));
+        await Poll.UntilAsync(
+            async () => MetricsScraper.Value(await MetricsScraper.ScrapeAsync(port), "git_sync_push_trigger_rejected_total", "reason=\"truncated\"") == 1,
+            "the truncated delivery is counted",
+            p.Diagnostics);
 
         // The setup could sync all along: a good delivery does.
         TriggerAnswer good = await client.GitHubAsync(push, Secret);
