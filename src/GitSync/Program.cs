@@ -1,11 +1,11 @@
 using System.Reflection;
-using System.Runtime.InteropServices;
 using GitSync.Auth;
 using GitSync.Cli;
 using GitSync.Git;
 using GitSync.Hooks;
 using GitSync.Http;
 using GitSync.Logging;
+using GitSync.Metrics;
 using GitSync.Platform;
 using GitSync.Sync;
 
@@ -99,7 +99,7 @@ internal static class Program
 
         using var stopSource = new CancellationTokenSource();
         var trigger = new SyncTrigger();
-        using var signals = RegisterSignals(options, log, stopSource, trigger);
+        using var signals = SignalHandlers.Register(options.SyncSignal, stopSource, trigger, log);
 
         var metrics = options.HttpMetrics ? new SyncMetrics() : null;
         using var gitEnv = GitEnvironment.Create(options.Root);
@@ -119,13 +119,13 @@ internal static class Program
 
         Filesystem.CreateDirectory(options.Root, "the --root directory");
         var status = new SyncStatus();
-        metrics?.Observe(status);
+        metrics?.Observe(status.Gauges);
         var push = options.PushTrigger is null ? null : new PushTrigger(options.PushTrigger, options.Ref, trigger, status, metrics, log);
         var pushMode = options.PushTrigger is null ? "off" : options.PushTrigger.SecretFile is null ? "unauthenticated" : "authenticated";
         await using var endpoint = options.HttpBind is null ? null
             : new HttpEndpoint(Bind.Parse(options.HttpBind)!, options.HttpLimits, status, metrics, options.HttpPprof, log,
                 new StatusPage(status, options.Repo, options.Ref, options.Link, pushMode, log.Redactor), push,
-                new Trust.Freshness(status, options));
+                new Freshness(status, options));
         if (endpoint is not null)
         {
             await endpoint.StartAsync(stopSource.Token).ConfigureAwait(false);
@@ -229,62 +229,9 @@ internal static class Program
         }
     }
 
-    private static Signals RegisterSignals(SyncOptions options, Log log, CancellationTokenSource stop, SyncTrigger trigger)
-    {
-        var registrations = new List<PosixSignalRegistration>();
-        void Stop(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            log.Info(0, "caught signal, stopping", ("signal", context.Signal.ToString()));
-            try
-            {
-                stop.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-        }
-        registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop));
-        registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop));
-        if (options.SyncSignal is int signum)
-        {
-            // PosixSignal's named values are negative abstractions; raw numbers are the real signal.
-            var signal = signum switch
-            {
-                1 => PosixSignal.SIGHUP,
-                2 => PosixSignal.SIGINT,
-                3 => PosixSignal.SIGQUIT,
-                15 => PosixSignal.SIGTERM,
-                _ => (PosixSignal)signum,
-            };
-            if (Native.UnignoreSignal(signum))
-            {
-                log.Info(1, "signal was inherited as ignored, listening to it anyway", ("signal", signum));
-            }
-            registrations.Add(PosixSignalRegistration.Create(signal, context =>
-            {
-                context.Cancel = true;
-                log.Info(1, "caught signal, syncing", ("signal", signum));
-                trigger.Fire();
-            }));
-        }
-        return new Signals(registrations);
-    }
-
     private static string VersionText()
     {
         var info = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
         return info;
-    }
-
-    private sealed class Signals(List<PosixSignalRegistration> registrations) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var r in registrations)
-            {
-                r.Dispose();
-            }
-        }
     }
 }

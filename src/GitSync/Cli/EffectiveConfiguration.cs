@@ -1,5 +1,6 @@
 using System.Text.Json;
 using GitSync.Logging;
+using GitSync.Platform;
 
 namespace GitSync.Cli;
 

@@ -1,7 +1,6 @@
-namespace GitSync.Cli;
+using GitSync.Platform;
 
-/// <summary>A configuration mistake; the message names the flag and is shown as one line.</summary>
-internal sealed class ConfigException(string message) : Exception(message);
+namespace GitSync.Cli;
 
 /// <summary>Where a flag's value came from.</summary>
 internal enum ValueSource

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
+using GitSync.Git;
+using GitSync.Platform;
 
 namespace GitSync.Cli;
 
@@ -208,7 +210,7 @@ internal sealed class OptionsBuilder
         var signalText = Str("sync-on-signal");
         if (!string.IsNullOrEmpty(signalText))
         {
-            signal = Signals.Parse(signalText)
+            signal = SignalNumbers.Parse(signalText)
                 ?? throw new ConfigException($"invalid flag: --sync-on-signal must be a signal name or number (got \"{signalText}\")");
         }
 

@@ -1,3 +1,5 @@
+using GitSync.Git;
+
 namespace GitSync.Cli;
 
 internal enum GcMode
@@ -120,12 +122,4 @@ internal sealed record AuthOptions
     public long GitHubAppApplicationId { get; init; }
     public string? GitHubAppClientId { get; init; }
     public long GitHubAppInstallationId { get; init; }
-}
-
-/// <summary>Facts about ref strings.</summary>
-internal static class GitRef
-{
-    public static bool IsFullHash(string s) => (s.Length == 40 || s.Length == 64) && s.All(char.IsAsciiHexDigitLower);
-
-    public static bool LooksLikeAbbreviatedHash(string s) => s.Length is >= 4 and < 40 && s.All(char.IsAsciiHexDigit);
 }

@@ -1,5 +1,6 @@
-using GitSync.Http;
 using GitSync.Logging;
+using GitSync.Metrics;
+using GitSync.Platform;
 
 namespace GitSync.Hooks;
 
@@ -90,7 +91,7 @@ internal sealed class HookRunner(IHook hook, TimeSpan backoff, bool oneTime, Syn
         catch (HookException e)
         {
             metrics?.HookRun(hook.Name, success: false);
-            log.Error(e.Message, "hook failed", ("hook", hook.Name), ("hash", hash), ("retryIn", oneTime ? "never" : Cli.Duration.Format(backoff)));
+            log.Error(e.Message, "hook failed", ("hook", hook.Name), ("hash", hash), ("retryIn", oneTime ? "never" : Duration.Format(backoff)));
             return false;
         }
     }

@@ -1,5 +1,6 @@
 using GitSync.Cli;
 using GitSync.Logging;
+using GitSync.Platform;
 
 namespace GitSync.Hooks;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using GitSync.Cli;
+using GitSync.Git;
 
 namespace GitSync.Http;
 

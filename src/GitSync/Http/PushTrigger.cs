@@ -3,7 +3,10 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using GitSync.Cli;
+using GitSync.Git;
 using GitSync.Logging;
+using GitSync.Metrics;
+using GitSync.Platform;
 using GitSync.Sync;
 using Microsoft.AspNetCore.Http;
 

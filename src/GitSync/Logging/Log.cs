@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using GitSync.Platform;
 
 namespace GitSync.Logging;
 
@@ -89,7 +90,7 @@ internal sealed class Log
                 w.WriteNumber(key, d);
                 break;
             case TimeSpan t:
-                w.WriteString(key, Cli.Duration.Format(t));
+                w.WriteString(key, Duration.Format(t));
                 break;
             case IEnumerable<string> list:
                 w.WriteStartArray(key);

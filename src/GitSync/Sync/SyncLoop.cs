@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using GitSync.Cli;
 using GitSync.Git;
-using GitSync.Http;
 using GitSync.Logging;
+using GitSync.Metrics;
+using GitSync.Platform;
 
 namespace GitSync.Sync;
 

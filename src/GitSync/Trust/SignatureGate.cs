@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using GitSync.Cli;
 using GitSync.Git;
-using GitSync.Http;
 using GitSync.Logging;
+using GitSync.Metrics;
 using GitSync.Platform;
 
 namespace GitSync.Trust;

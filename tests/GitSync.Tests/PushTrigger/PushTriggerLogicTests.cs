@@ -4,6 +4,7 @@ using System.Text;
 using GitSync.Cli;
 using GitSync.Http;
 using GitSync.Logging;
+using GitSync.Platform;
 using GitSync.Tests.Infrastructure;
 using Xunit;
 

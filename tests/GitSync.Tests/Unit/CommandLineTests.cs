@@ -1,5 +1,6 @@
 using GitSync.Cli;
 using Xunit;
+using GitSync.Platform;
 
 namespace GitSync.Tests.Unit;
 

@@ -1,5 +1,7 @@
 using GitSync.Cli;
+using GitSync.Git;
 using GitSync.Logging;
+using GitSync.Platform;
 using GitSync.Sync;
 using Xunit;
 
@@ -72,14 +74,14 @@ public sealed class SignalNameTests
     [InlineData("1", 1)]
     [InlineData("sigusr1", 10)]
     [InlineData("USR2", 12)]
-    public void Accepts_names_with_or_without_sig_and_numbers(string text, int expected) => Assert.Equal(expected, Signals.Parse(text));
+    public void Accepts_names_with_or_without_sig_and_numbers(string text, int expected) => Assert.Equal(expected, SignalNumbers.Parse(text));
 
     [Theory]
     [InlineData("KILL")]
     [InlineData("9")]
     [InlineData("NOPE")]
     [InlineData("0")]
-    public void Rejects_unknown_and_uncatchable_signals(string text) => Assert.Null(Signals.Parse(text));
+    public void Rejects_unknown_and_uncatchable_signals(string text) => Assert.Null(SignalNumbers.Parse(text));
 }
 
 public sealed class RemoteRefsTests

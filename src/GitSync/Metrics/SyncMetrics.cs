@@ -1,6 +1,6 @@
 using Prometheus;
 
-namespace GitSync.Http;
+namespace GitSync.Metrics;
 
 /// <summary>
 /// git-sync's Prometheus metrics (spec §7), with upstream's names, types and labels, in a
@@ -25,9 +25,9 @@ internal sealed class SyncMetrics
 
     public SyncMetrics()
     {
-        Registry = Metrics.NewCustomRegistry();
+        Registry = Prometheus.Metrics.NewCustomRegistry();
         DotNetStats.Register(Registry);
-        var factory = Metrics.WithCustomRegistry(Registry);
+        var factory = Prometheus.Metrics.WithCustomRegistry(Registry);
         _syncDuration = factory.CreateSummary("git_sync_duration_seconds", "Summary of git_sync durations",
             new SummaryConfiguration { LabelNames = ["status"] });
         _syncCount = factory.CreateCounter("git_sync_count_total", "How many git syncs completed, partitioned by state (success, error, noop)",
@@ -51,12 +51,12 @@ internal sealed class SyncMetrics
             new GaugeConfiguration { LabelNames = ["hash"] });
     }
 
-    /// <summary>Reads the freshness gauges from <paramref name="status"/> whenever metrics are scraped.</summary>
-    public void Observe(Sync.SyncStatus status)
+    /// <summary>Reads the freshness gauges through <paramref name="read"/> whenever metrics are scraped.</summary>
+    public void Observe(Func<(DateTimeOffset? LastSuccess, int ConsecutiveFailures, string? Hash)> read)
     {
         Registry.AddBeforeCollectCallback(() =>
         {
-            var now = status.Current;
+            var now = read();
             _lastSuccess.Set(now.LastSuccess?.ToUnixTimeMilliseconds() / 1000.0 ?? 0);
             _consecutiveFailures.Set(now.ConsecutiveFailures);
             lock (_publishedGate)

@@ -1,7 +1,8 @@
 using GitSync.Cli;
+using GitSync.Platform;
 using GitSync.Sync;
 
-namespace GitSync.Trust;
+namespace GitSync.Sync;
 
 /// <summary>
 /// Honest health for Kubernetes probes: readiness turns stale when the last successful sync is

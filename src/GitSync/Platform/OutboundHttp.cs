@@ -1,4 +1,4 @@
-namespace GitSync.Http;
+namespace GitSync.Platform;
 
 /// <summary>The one way git-sync makes HTTP clients (webhook, askpass URL, GitHub API).</summary>
 internal static class OutboundHttp

@@ -1,7 +1,7 @@
-namespace GitSync.Cli;
+namespace GitSync.Platform;
 
 /// <summary>Signal names and numbers (Linux).</summary>
-internal static class Signals
+internal static class SignalNumbers
 {
     private static readonly Dictionary<string, int> Numbers = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace GitSync.Cli;
+namespace GitSync.Platform;
 
 /// <summary>Go-style durations: <c>100ms</c>, <c>1.5s</c>, <c>2m30s</c>, <c>1h</c>, <c>-1s</c>, <c>0</c>.</summary>
 internal static class Duration
