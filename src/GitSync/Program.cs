@@ -61,7 +61,7 @@ internal static class Program
         catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAccessException or GitException or InvalidOperationException)
         {
             log.Error(e.Message, "fatal error");
-            StatusFiles.WriteConfigError(options.ErrorFile, "ERROR: " + e.Message);
+            StatusFiles.WriteConfigError(options.Loop.ErrorFile, "ERROR: " + e.Message);
             return 1;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -69,16 +69,16 @@ internal static class Program
             // Last line of defence: a bug must still end as one log line and exit 1, never a
             // stack trace on stderr.
             log.Error($"{e.GetType().Name}: {e.Message}", "unexpected error, exiting");
-            StatusFiles.WriteConfigError(options.ErrorFile, "ERROR: " + e.Message);
+            StatusFiles.WriteConfigError(options.Loop.ErrorFile, "ERROR: " + e.Message);
             return 1;
         }
     }
 
-    private static async Task<int> RunAsync(SyncOptions options, Log log)
+    private static async Task<int> RunAsync(GitSyncOptions options, Log log)
     {
         log.Redactor.AddSecret(options.Auth.Password);
         log.Info(0, "starting up", ("version", VersionText()), ("pid", Environment.ProcessId), ("uid", (long)Native.GetUid()),
-            ("repo", options.Repo), ("ref", options.Ref), ("root", options.Root), ("link", options.Link));
+            ("repo", options.Sync.Repo), ("ref", options.Sync.Ref), ("root", options.Sync.Root), ("link", options.Sync.Link));
 
         // --group-write: files git creates are group-writable, for consumers in the same fsGroup.
         Native.Umask(options.GroupWrite ? 0x02u : 0x12u);
@@ -99,64 +99,64 @@ internal static class Program
 
         using var stopSource = new CancellationTokenSource();
         var trigger = new SyncTrigger();
-        using var signals = SignalHandlers.Register(options.SyncSignal, stopSource, trigger, log);
+        using var signals = SignalHandlers.Register(options.Loop.SyncSignal, stopSource, trigger, log);
 
-        var metrics = options.HttpMetrics ? new SyncMetrics() : null;
-        using var gitEnv = GitEnvironment.Create(options.Root);
+        var metrics = options.Http.Metrics ? new SyncMetrics() : null;
+        using var gitEnv = GitEnvironment.Create(options.Sync.Root);
         LogPrivateDirectory(gitEnv, options, log);
-        await using var credentials = new CredentialSetup(options, log, metrics, gitEnv.Directory);
+        await using var credentials = new CredentialSetup(options.Auth, options.Sync.Repo, options.Loop.SyncTimeout, options.Loop.LongestWait, log, metrics, gitEnv.Directory);
         // From here on git gets --repo without an embedded password (that went to the credential cache).
-        options = options with { Repo = credentials.Repo };
+        options = options with { Sync = options.Sync with { Repo = credentials.Repo } };
         credentials.ConfigureEnvironment(gitEnv.Variables);
-        var git = new GitCli(options.GitPath, gitEnv.Variables, log);
+        var git = new GitCli(options.Git.Path, gitEnv.Variables, log);
         var version = await git.RunAsync(null, ["version"], stopSource.Token, check: false).ConfigureAwait(false);
         if (version.ExitCode != 0)
         {
-            throw new ConfigException($"can't run git (--git={options.GitPath}): {version.Stderr.Trim()}");
+            throw new ConfigException($"can't run git (--git={options.Git.Path}): {version.Stderr.Trim()}");
         }
         log.Info(1, "git version", ("version", version.Stdout.Trim()));
-        await gitEnv.WriteConfigAsync(git, options, credentials.GitConfig(), stopSource.Token).ConfigureAwait(false);
+        await gitEnv.WriteConfigAsync(git, options.Git.Config, credentials.GitConfig(), stopSource.Token).ConfigureAwait(false);
 
-        Filesystem.CreateDirectory(options.Root, "the --root directory");
+        Filesystem.CreateDirectory(options.Sync.Root, "the --root directory");
         var status = new SyncStatus();
         metrics?.Observe(status.Gauges);
-        var push = options.PushTrigger is null ? null : new PushTrigger(options.PushTrigger, options.Ref, trigger, status, metrics, log);
-        var pushMode = options.PushTrigger is null ? "off" : options.PushTrigger.SecretFile is null ? "unauthenticated" : "authenticated";
-        await using var endpoint = options.HttpBind is null ? null
-            : new HttpEndpoint(Bind.Parse(options.HttpBind)!, options.HttpLimits, status, metrics, options.HttpPprof, log,
-                new StatusPage(status, options.Repo, options.Ref, options.Link, pushMode, log.Redactor), push,
-                new Freshness(status, options));
+        var push = options.Http.PushTrigger is null ? null : new PushTrigger(options.Http.PushTrigger, options.Sync.Ref, trigger, status, metrics, log);
+        var pushMode = options.Http.PushTrigger is null ? "off" : options.Http.PushTrigger.SecretFile is null ? "unauthenticated" : "authenticated";
+        await using var endpoint = options.Http.Bind is null ? null
+            : new HttpEndpoint(Bind.Parse(options.Http.Bind)!, options.Http.Limits, status, metrics, options.Http.Pprof, log,
+                new StatusPage(status, options.Sync.Repo, options.Sync.Ref, options.Sync.Link, pushMode, log.Redactor), push,
+                new Freshness(status, options.Http.MaxStaleness, options.Loop, TimeProvider.System));
         if (endpoint is not null)
         {
             await endpoint.StartAsync(stopSource.Token).ConfigureAwait(false);
-            log.Info(0, "serving HTTP", ("endpoint", options.HttpBind));
+            log.Info(0, "serving HTTP", ("endpoint", options.Http.Bind));
         }
 
         var hookEnv = gitEnv.Variables;
-        var prePublish = options.PrePublishHook is null ? null : new ExecHook("pre-publish-exechook", options.PrePublishHook, hookEnv, log);
+        var prePublish = options.Hooks.PrePublishHook is null ? null : new ExecHook("pre-publish-exechook", options.Hooks.PrePublishHook, hookEnv, log);
         // Only a webhook needs an HTTP client: without one its code pages are never touched.
-        using var http = options.Webhook is null ? null
+        using var http = options.Hooks.Webhook is null ? null
             : OutboundHttp.Create();
         var runners = new List<HookRunner>();
-        if (options.ExecHook is not null)
+        if (options.Hooks.ExecHook is not null)
         {
-            runners.Add(new HookRunner(new ExecHook("exechook", options.ExecHook, hookEnv, log), options.ExecHook.Backoff, options.OneTime, metrics, log));
+            runners.Add(new HookRunner(new ExecHook("exechook", options.Hooks.ExecHook, hookEnv, log), options.Hooks.ExecHook.Backoff, options.Loop.OneTime, metrics, log));
         }
-        if (options.Webhook is not null)
+        if (options.Hooks.Webhook is not null)
         {
-            runners.Add(new HookRunner(new WebHook(options.Webhook, http!, log), options.Webhook.Backoff, options.OneTime, metrics, log));
+            runners.Add(new HookRunner(new WebHook(options.Hooks.Webhook, http!, log), options.Hooks.Webhook.Backoff, options.Loop.OneTime, metrics, log));
         }
         using var hookStop = new CancellationTokenSource();
         var hookTasks = runners.Select(r => Task.Run(() => r.RunAsync(hookStop.Token))).ToList();
 
         using var signatures = options.Signatures.Mode == Trust.SignatureMode.None ? null
-            : new Trust.SignatureGate(options, gitEnv.Variables, gitEnv.Directory, log, metrics);
+            : new Trust.SignatureGate(options.Signatures, options.Sync.Root, options.Sync.Ref, options.Git.Path, gitEnv.Variables, gitEnv.Directory, log, metrics);
         if (signatures is not null)
         {
             await signatures.LoadAsync(stopSource.Token).ConfigureAwait(false);
         }
-        var engine = new SyncEngine(options, git, log, prePublish, signatures);
-        var loop = new SyncLoop(options, engine, git, trigger, status, metrics, new StatusFiles(options, log), log)
+        var engine = new SyncEngine(options.Sync, git, log, prePublish, signatures);
+        var loop = new SyncLoop(options.Sync, options.Loop, options.Hooks.PrePublishHook?.Backoff ?? TimeSpan.Zero, engine, git, trigger, status, metrics, new StatusFiles(options.Loop, log), log)
         {
             BeforeSync = (force, ct) => credentials.RefreshAsync(git, force, ct),
             Published = (worktree, hash, _) =>
@@ -201,7 +201,7 @@ internal static class Program
         return code;
     }
 
-    private static void LogPrivateDirectory(GitEnvironment gitEnv, SyncOptions options, Log log)
+    private static void LogPrivateDirectory(GitEnvironment gitEnv, GitSyncOptions options, Log log)
     {
         var dir = gitEnv.Private;
         log.Info(1, "private directory", ("path", dir.Path), ("placement", dir.Placement.ToString()));
@@ -222,7 +222,7 @@ internal static class Program
             case PasswdSource.NssWrapper:
                 log.Info(1, "no passwd entry for this uid; ssh gets one through nss_wrapper", ("uid", (long)Native.GetUid()));
                 break;
-            case PasswdSource.Missing when Auth.RepoUrl.IsSsh(options.Repo) || options.Signatures.SshAllowedSignersFile is not null:
+            case PasswdSource.Missing when Auth.RepoUrl.IsSsh(options.Sync.Repo) || options.Signatures.SshAllowedSignersFile is not null:
                 log.Error($"uid {Native.GetUid()} has no passwd entry and libnss_wrapper.so is not installed: ssh and ssh-keygen will refuse to run",
                     "install libnss-wrapper or use --add-user");
                 break;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using GitSync.Cli;
 using GitSync.Git;
 using GitSync.Logging;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using GitSync.Cli;
 
 namespace GitSync.Auth;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GitSync.Hooks;
 using GitSync.Logging;
 using GitSync.Platform;
 
@@ -12,7 +13,7 @@ namespace GitSync.Cli;
 /// </summary>
 internal static class EffectiveConfiguration
 {
-    public static string Render(SyncOptions o)
+    public static string Render(GitSyncOptions o)
     {
         var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions
@@ -22,22 +23,22 @@ internal static class EffectiveConfiguration
         }))
         {
             w.WriteStartObject();
-            w.WriteString("repo", Redactor.RedactUrlPasswords(o.Repo));
-            w.WriteString("ref", o.Ref);
-            w.WriteString("root", o.Root);
-            w.WriteString("link", o.Link);
-            w.WriteNumber("depth", o.Depth);
-            w.WriteString("submodules", o.Submodules.ToString().ToLowerInvariant());
-            w.WriteString("sparseCheckoutFile", o.SparseCheckoutFile);
-            w.WriteString("filter", o.Filter);
-            w.WriteString("period", Duration.Format(o.Period));
-            w.WriteString("initPeriod", Duration.Format(o.InitPeriod));
-            w.WriteString("syncTimeout", Duration.Format(o.SyncTimeout));
-            w.WriteBoolean("oneTime", o.OneTime);
-            w.WriteNumber("maxFailures", o.MaxFailures);
-            w.WriteNumber("initMaxFailures", o.InitMaxFailures);
-            w.WriteString("staleWorktreeTimeout", Duration.Format(o.StaleWorktreeTimeout));
-            if (o.SyncSignal is int signal)
+            w.WriteString("repo", Redactor.RedactUrlPasswords(o.Sync.Repo));
+            w.WriteString("ref", o.Sync.Ref);
+            w.WriteString("root", o.Sync.Root);
+            w.WriteString("link", o.Sync.Link);
+            w.WriteNumber("depth", o.Sync.Depth);
+            w.WriteString("submodules", o.Sync.Submodules.ToString().ToLowerInvariant());
+            w.WriteString("sparseCheckoutFile", o.Sync.SparseCheckoutFile);
+            w.WriteString("filter", o.Sync.Filter);
+            w.WriteString("period", Duration.Format(o.Loop.Period));
+            w.WriteString("initPeriod", Duration.Format(o.Loop.InitPeriod));
+            w.WriteString("syncTimeout", Duration.Format(o.Loop.SyncTimeout));
+            w.WriteBoolean("oneTime", o.Loop.OneTime);
+            w.WriteNumber("maxFailures", o.Loop.MaxFailures);
+            w.WriteNumber("initMaxFailures", o.Loop.InitMaxFailures);
+            w.WriteString("staleWorktreeTimeout", Duration.Format(o.Sync.StaleWorktreeTimeout));
+            if (o.Loop.SyncSignal is int signal)
             {
                 w.WriteNumber("syncOnSignal", signal);
             }
@@ -45,38 +46,38 @@ internal static class EffectiveConfiguration
             {
                 w.WriteNull("syncOnSignal");
             }
-            w.WriteString("touchFile", o.TouchFile);
-            w.WriteString("errorFile", o.ErrorFile);
+            w.WriteString("touchFile", o.Loop.TouchFile);
+            w.WriteString("errorFile", o.Loop.ErrorFile);
             w.WriteBoolean("groupWrite", o.GroupWrite);
             w.WriteBoolean("addUser", o.AddUser);
-            w.WriteString("git", o.GitPath);
+            w.WriteString("git", o.Git.Path);
             w.WriteStartArray("gitConfigKeys");
-            foreach (var entry in o.GitConfig)
+            foreach (var entry in o.Git.Config)
             {
                 w.WriteStringValue(entry.Add ? entry.Key + " (add)" : entry.Key);
             }
             w.WriteEndArray();
-            w.WriteString("gitGc", o.GitGc.ToString().ToLowerInvariant());
-            w.WriteString("httpBind", o.HttpBind);
-            w.WriteBoolean("httpMetrics", o.HttpMetrics);
-            w.WriteBoolean("httpPprof", o.HttpPprof);
-            w.WriteBoolean("pushTrigger", o.PushTrigger is not null);
+            w.WriteString("gitGc", o.Sync.GitGc.ToString().ToLowerInvariant());
+            w.WriteString("httpBind", o.Http.Bind);
+            w.WriteBoolean("httpMetrics", o.Http.Metrics);
+            w.WriteBoolean("httpPprof", o.Http.Pprof);
+            w.WriteBoolean("pushTrigger", o.Http.PushTrigger is not null);
             w.WriteStartObject("httpLimits");
-            w.WriteNumber("maxConnections", o.HttpLimits.MaxConnections);
-            w.WriteString("headerTimeout", Duration.Format(o.HttpLimits.HeaderTimeout));
-            w.WriteNumber("maxHeaderBytes", o.HttpLimits.MaxHeaderBytes);
-            w.WriteString("keepAliveTimeout", Duration.Format(o.HttpLimits.KeepAliveTimeout));
+            w.WriteNumber("maxConnections", o.Http.Limits.MaxConnections);
+            w.WriteString("headerTimeout", Duration.Format(o.Http.Limits.HeaderTimeout));
+            w.WriteNumber("maxHeaderBytes", o.Http.Limits.MaxHeaderBytes);
+            w.WriteString("keepAliveTimeout", Duration.Format(o.Http.Limits.KeepAliveTimeout));
             w.WriteEndObject();
-            w.WriteString("maxStaleness", o.MaxStaleness is { } stale ? Duration.Format(stale) : null);
+            w.WriteString("maxStaleness", o.Http.MaxStaleness is { } stale ? Duration.Format(stale) : null);
             w.WriteStartObject("signatures");
             w.WriteString("mode", o.Signatures.Mode.ToString().ToLowerInvariant());
             w.WriteString("gpgKeyringFile", o.Signatures.GpgKeyringFile);
             w.WriteString("sshAllowedSignersFile", o.Signatures.SshAllowedSignersFile);
             w.WriteEndObject();
             w.WriteNumber("verbosity", o.Verbosity);
-            Hook(w, "exechook", o.ExecHook);
-            Hook(w, "prePublishExechook", o.PrePublishHook);
-            if (o.Webhook is { } web)
+            Hook(w, "exechook", o.Hooks.ExecHook);
+            Hook(w, "prePublishExechook", o.Hooks.PrePublishHook);
+            if (o.Hooks.Webhook is { } web)
             {
                 w.WriteStartObject("webhook");
                 w.WriteString("url", Redactor.RedactUrlPasswords(web.Url));

@@ -1,7 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
+using GitSync.Auth;
 using GitSync.Git;
+using GitSync.Hooks;
+using GitSync.Http;
 using GitSync.Platform;
+using GitSync.Sync;
 
 namespace GitSync.Cli;
 
@@ -16,10 +20,10 @@ internal enum CliAction
 }
 
 /// <summary>The result of reading the command line: an action, the options, and warnings to log.</summary>
-internal sealed record CliRequest(CliAction Action, SyncOptions? Options, IReadOnlyList<string> Warnings);
+internal sealed record CliRequest(CliAction Action, GitSyncOptions? Options, IReadOnlyList<string> Warnings);
 
 /// <summary>
-/// Converts raw flag values into a validated <see cref="SyncOptions"/>. Every problem is a
+/// Converts raw flag values into a validated <see cref="GitSyncOptions"/>. Every problem is a
 /// <see cref="ConfigException"/> whose one-line message names the flag, upstream-style.
 /// </summary>
 internal sealed class OptionsBuilder
@@ -105,7 +109,7 @@ internal sealed class OptionsBuilder
         }
     }
 
-    private SyncOptions BuildOptions()
+    private GitSyncOptions BuildOptions()
     {
         foreach (var raw in _flags.Values.Values.Where(r => r.Flag.Deprecated))
         {
@@ -285,42 +289,48 @@ internal sealed class OptionsBuilder
             throw new ConfigException($"invalid flag: --pre-publish-exechook-timeout ({Duration.Format(prePublish.Timeout)}) must be shorter than --sync-timeout ({Duration.Format(syncTimeout)}): the hook runs inside the sync");
         }
 
-        return new SyncOptions
+        return new GitSyncOptions
         {
-            Repo = repo,
-            Root = root,
-            Ref = gitRef,
-            Link = linkPath,
-            Depth = depth,
-            Submodules = submodules,
-            SparseCheckoutFile = NullIfEmpty(Str("sparse-checkout-file")),
-            Filter = NullIfEmpty(Str("filter")),
-            Period = period,
-            InitPeriod = initPeriod,
-            SyncTimeout = syncTimeout,
-            StaleWorktreeTimeout = stale,
-            OneTime = Bool("one-time"),
-            MaxFailures = maxFailures,
-            InitMaxFailures = initMaxFailures,
-            SyncSignal = signal,
-            TouchFile = RootRelative(Str("touch-file"), root),
-            ErrorFile = RootRelative(Str("error-file"), root),
+            Sync = new SyncOptions
+            {
+                Repo = repo,
+                Root = root,
+                Ref = gitRef,
+                Link = linkPath,
+                Depth = depth,
+                Submodules = submodules,
+                SparseCheckoutFile = NullIfEmpty(Str("sparse-checkout-file")),
+                Filter = NullIfEmpty(Str("filter")),
+                GitGc = gc,
+                StaleWorktreeTimeout = stale,
+            },
+            Loop = new LoopOptions
+            {
+                Period = period,
+                InitPeriod = initPeriod,
+                SyncTimeout = syncTimeout,
+                OneTime = Bool("one-time"),
+                MaxFailures = maxFailures,
+                InitMaxFailures = initMaxFailures,
+                SyncSignal = signal,
+                TouchFile = RootRelative(Str("touch-file"), root),
+                ErrorFile = RootRelative(Str("error-file"), root),
+            },
+            Git = new GitOptions { Path = git, Config = gitConfig },
             GroupWrite = Bool("group-write"),
             AddUser = Bool("add-user"),
-            GitPath = git,
-            GitConfig = gitConfig,
-            GitGc = gc,
-            HttpBind = httpBind,
-            HttpMetrics = httpMetrics,
-            HttpPprof = httpPprof,
-            PushTrigger = pushTrigger,
-            HttpLimits = BuildHttpLimits(),
+            Http = new HttpOptions
+            {
+                Bind = httpBind,
+                Metrics = httpMetrics,
+                Pprof = httpPprof,
+                PushTrigger = pushTrigger,
+                Limits = BuildHttpLimits(),
+                MaxStaleness = BuildMaxStaleness(),
+            },
             Verbosity = verbosity,
-            ExecHook = BuildExecHook(),
-            PrePublishHook = prePublish,
-            Webhook = BuildWebhook(),
+            Hooks = new HookOptions { ExecHook = BuildExecHook(), PrePublishHook = prePublish, Webhook = BuildWebhook() },
             Auth = BuildAuth(repo),
-            MaxStaleness = BuildMaxStaleness(),
             Signatures = BuildSignatures(gitRef),
         };
     }

@@ -1,4 +1,3 @@
-using GitSync.Cli;
 using GitSync.Logging;
 using GitSync.Platform;
 
@@ -78,7 +77,7 @@ internal sealed class GitEnvironment : IDisposable
     }
 
     /// <summary>git-sync's defaults first, then the user's --git-config entries, which may override them.</summary>
-    public async Task WriteConfigAsync(GitCli git, SyncOptions options, IEnumerable<(string Key, string Value)> credentialConfig, CancellationToken ct)
+    public async Task WriteConfigAsync(GitCli git, IReadOnlyList<GitConfigEntry> userConfig, IEnumerable<(string Key, string Value)> credentialConfig, CancellationToken ct)
     {
         (string Key, string Value, bool Add)[] defaults =
         [
@@ -96,7 +95,7 @@ internal sealed class GitEnvironment : IDisposable
         {
             await SetAsync(git, key, value, add: false, ct).ConfigureAwait(false);
         }
-        foreach (var entry in options.GitConfig)
+        foreach (var entry in userConfig)
         {
             await SetAsync(git, entry.Key, entry.Value, entry.Add, ct).ConfigureAwait(false);
         }

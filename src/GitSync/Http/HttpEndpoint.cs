@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using GitSync.Cli;
 using GitSync.Logging;
 using GitSync.Metrics;
 using GitSync.Sync;

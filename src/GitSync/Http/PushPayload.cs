@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using GitSync.Cli;
 using GitSync.Git;
 
 namespace GitSync.Http;

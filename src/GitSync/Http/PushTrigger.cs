@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using GitSync.Cli;
 using GitSync.Git;
 using GitSync.Logging;
 using GitSync.Metrics;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using GitSync.Cli;
 using GitSync.Logging;
 using GitSync.Platform;
 

@@ -1,4 +1,3 @@
-using GitSync.Cli;
 using GitSync.Platform;
 using GitSync.Sync;
 
@@ -15,8 +14,9 @@ internal sealed class Freshness(SyncStatus status, TimeSpan? maxStaleness, TimeS
     /// <summary>The liveness path.</summary>
     public const string LivenessPath = "/livez";
 
-    public Freshness(SyncStatus status, SyncOptions options)
-        : this(status, options.MaxStaleness, options.SyncTimeout + Max(options.Period, options.InitPeriod), TimeProvider.System)
+    /// <param name="maxStaleness">--max-staleness; null when off.</param>
+    public Freshness(SyncStatus status, TimeSpan? maxStaleness, LoopOptions loop, TimeProvider clock)
+        : this(status, maxStaleness, loop.SyncTimeout + loop.LongestWait, clock)
     {
     }
 
@@ -43,6 +43,4 @@ internal sealed class Freshness(SyncStatus status, TimeSpan? maxStaleness, TimeS
     }
 
     private static TimeSpan Round(TimeSpan t) => TimeSpan.FromSeconds(Math.Round(t.TotalSeconds));
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

@@ -1,4 +1,3 @@
-using GitSync.Cli;
 using GitSync.Git;
 using GitSync.Hooks;
 using GitSync.Logging;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using GitSync.Cli;
 using GitSync.Git;
 using GitSync.Logging;
 using GitSync.Metrics;
@@ -13,7 +12,9 @@ namespace GitSync.Sync;
 /// files; readiness and metrics; and the early stops (<c>--one-time</c>, a hash ref).
 /// </summary>
 internal sealed class SyncLoop(
-    SyncOptions options,
+    SyncOptions sync,
+    LoopOptions options,
+    TimeSpan prePublishBackoff,
     SyncEngine engine,
     GitCli git,
     SyncTrigger trigger,
@@ -69,7 +70,7 @@ internal sealed class SyncLoop(
                 {
                     return 1;
                 }
-                if (!await WaitAsync(options.PrePublishHook!.Backoff, stop).ConfigureAwait(false))
+                if (!await WaitAsync(prePublishBackoff, stop).ConfigureAwait(false))
                 {
                     return 0;
                 }
@@ -137,9 +138,9 @@ internal sealed class SyncLoop(
                 log.Info(0, "exiting after one sync", ("status", hooksOk ? 0 : 1));
                 return hooksOk ? 0 : 1;
             }
-            if (options.RefIsHash && result.Hash == options.Ref)
+            if (sync.RefIsHash && result.Hash == sync.Ref)
             {
-                log.Info(1, "ref appears to be a git hash, no further sync needed", ("ref", options.Ref));
+                log.Info(1, "ref appears to be a git hash, no further sync needed", ("ref", sync.Ref));
                 await WaitAsync(Timeout.InfiniteTimeSpan, stop, untilStopped: true).ConfigureAwait(false);
                 return 0;
             }

@@ -298,24 +298,24 @@ public sealed class PushTriggerFlagTests
 
     [Fact]
     public void Is_off_unless_asked_for()
-        => Assert.Null(Build(null, "--http-bind=:8080").Options!.PushTrigger);
+        => Assert.Null(Build(null, "--http-bind=:8080").Options!.Http.PushTrigger);
 
     [Fact]
     public void Reads_the_secret_file_and_limits_from_flags_or_environment()
     {
         var o = Build(null, "--http-bind=:8080", "--push-trigger-secret-file=/etc/hook/secret", "--push-trigger-rate-limit=7", "--push-trigger-burst=9", "--push-trigger-max-body-bytes=2048").Options!;
-        Assert.Equal(new PushTriggerOptions("/etc/hook/secret", 2048, 7, 9), o.PushTrigger);
+        Assert.Equal(new PushTriggerOptions("/etc/hook/secret", 2048, 7, 9), o.Http.PushTrigger);
 
         o = Build(new Dictionary<string, string> { ["GITSYNC_PUSH_TRIGGER_SECRET_FILE"] = "/s", ["GITSYNC_HTTP_BIND"] = ":1" }).Options!;
-        Assert.Equal(new PushTriggerOptions("/s", 1048576, 5, 50), o.PushTrigger);
+        Assert.Equal(new PushTriggerOptions("/s", 1048576, 5, 50), o.Http.PushTrigger);
     }
 
     [Fact]
     public void Unauthenticated_needs_its_own_explicit_flag()
     {
         var o = Build(null, "--http-bind=:8080", "--push-trigger-insecure-no-auth").Options!;
-        Assert.NotNull(o.PushTrigger);
-        Assert.Null(o.PushTrigger!.SecretFile);
+        Assert.NotNull(o.Http.PushTrigger);
+        Assert.Null(o.Http.PushTrigger!.SecretFile);
     }
 
     [Theory]

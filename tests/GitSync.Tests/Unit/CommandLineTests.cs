@@ -6,7 +6,7 @@ namespace GitSync.Tests.Unit;
 
 public sealed class CommandLineTests
 {
-    private static SyncOptions Build(IReadOnlyDictionary<string, string>? env = null, params string[] args)
+    private static GitSyncOptions Build(IReadOnlyDictionary<string, string>? env = null, params string[] args)
     {
         var request = OptionsBuilder.Build(args, name => env is not null && env.TryGetValue(name, out var v) ? v : null);
         Assert.Equal(CliAction.Run, request.Action);
@@ -24,10 +24,10 @@ public sealed class CommandLineTests
     public void Accepts_equals_and_space_separated_values()
     {
         var o = Build(null, "--repo=file:///r", "--root", "/tmp/x", "--period", "250ms", "--depth=3");
-        Assert.Equal("file:///r", o.Repo);
-        Assert.Equal("/tmp/x", o.Root);
-        Assert.Equal(TimeSpan.FromMilliseconds(250), o.Period);
-        Assert.Equal(3, o.Depth);
+        Assert.Equal("file:///r", o.Sync.Repo);
+        Assert.Equal("/tmp/x", o.Sync.Root);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), o.Loop.Period);
+        Assert.Equal(3, o.Sync.Depth);
     }
 
     [Fact]
@@ -35,9 +35,9 @@ public sealed class CommandLineTests
     {
         var request = OptionsBuilder.Build(["-ssh", "-repo=file:///srv/repo", "-root=/tmp/r", "-dest=html", "-branch=master", "-depth=1"], _ => null);
         var o = request.Options!;
-        Assert.Equal("master", o.Ref);
-        Assert.Equal("/tmp/r/html", o.Link);
-        Assert.Equal(1, o.Depth);
+        Assert.Equal("master", o.Sync.Ref);
+        Assert.Equal("/tmp/r/html", o.Sync.Link);
+        Assert.Equal(1, o.Sync.Depth);
         Assert.Contains(request.Warnings, w => w.Contains("--dest", StringComparison.Ordinal));
         Assert.Contains(request.Warnings, w => w.Contains("--branch", StringComparison.Ordinal));
     }
@@ -50,11 +50,11 @@ public sealed class CommandLineTests
     [InlineData("--one-time=false", false)]
     [InlineData("--one-time=0", false)]
     public void Parses_booleans_like_pflag(string arg, bool expected)
-        => Assert.Equal(expected, Build(null, "--repo=r", "--root=/tmp/x", arg).OneTime);
+        => Assert.Equal(expected, Build(null, "--repo=r", "--root=/tmp/x", arg).Loop.OneTime);
 
     [Fact]
     public void Repeated_scalar_flag_keeps_the_last_value()
-        => Assert.Equal("/tmp/x/b", Build(null, "--repo=r", "--root=/tmp/x", "--touch-file=a", "--touch-file=b").TouchFile);
+        => Assert.Equal("/tmp/x/b", Build(null, "--repo=r", "--root=/tmp/x", "--touch-file=a", "--touch-file=b").Loop.TouchFile);
 
     [Theory]
     [InlineData("-v=6")]
@@ -73,9 +73,9 @@ public sealed class CommandLineTests
     {
         var env = new Dictionary<string, string> { ["GITSYNC_REPO"] = "env-repo", ["GITSYNC_ROOT"] = "/tmp/env", ["GITSYNC_DEPTH"] = "7" };
         var o = Build(env, "--depth=2");
-        Assert.Equal("env-repo", o.Repo);
-        Assert.Equal("/tmp/env", o.Root);
-        Assert.Equal(2, o.Depth);
+        Assert.Equal("env-repo", o.Sync.Repo);
+        Assert.Equal("/tmp/env", o.Sync.Root);
+        Assert.Equal(2, o.Sync.Depth);
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class CommandLineTests
     {
         var env = new Dictionary<string, string> { ["GITSYNC_REPO"] = "new", ["GIT_SYNC_REPO"] = "old", ["GITSYNC_ROOT"] = "/tmp/x" };
         var request = OptionsBuilder.Build([], n => env.GetValueOrDefault(n));
-        Assert.Equal("old", request.Options!.Repo);
+        Assert.Equal("old", request.Options!.Sync.Repo);
         Assert.Contains(request.Warnings, w => w.Contains("overridden", StringComparison.Ordinal));
     }
 
@@ -91,44 +91,44 @@ public sealed class CommandLineTests
     public void V3_wait_and_timeout_map_to_period_and_sync_timeout()
     {
         var o = Build(null, "--repo=r", "--root=/tmp/x", "--wait=0.5", "--timeout=3");
-        Assert.Equal(TimeSpan.FromMilliseconds(500), o.Period);
-        Assert.Equal(TimeSpan.FromSeconds(3), o.SyncTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), o.Loop.Period);
+        Assert.Equal(TimeSpan.FromSeconds(3), o.Loop.SyncTimeout);
     }
 
     [Fact]
     public void Init_phase_defaults_to_steady_state_settings()
     {
         var o = Build(null, "--repo=r", "--root=/tmp/x", "--period=2s", "--max-failures=4");
-        Assert.Equal(TimeSpan.FromSeconds(2), o.InitPeriod);
-        Assert.Equal(4, o.InitMaxFailures);
+        Assert.Equal(TimeSpan.FromSeconds(2), o.Loop.InitPeriod);
+        Assert.Equal(4, o.Loop.InitMaxFailures);
     }
 
     [Fact]
     public void Default_link_is_the_last_path_element_of_the_repo()
     {
-        Assert.Equal("/tmp/x/site", Build(null, "--repo=https://example.com/org/site/", "--root=/tmp/x").Link);
-        Assert.Equal("/tmp/x/repo.git", Build(null, "--repo=git@host:org/repo.git", "--root=/tmp/x").Link);
+        Assert.Equal("/tmp/x/site", Build(null, "--repo=https://example.com/org/site/", "--root=/tmp/x").Sync.Link);
+        Assert.Equal("/tmp/x/repo.git", Build(null, "--repo=git@host:org/repo.git", "--root=/tmp/x").Sync.Link);
     }
 
     [Fact]
     public void Relative_link_touch_and_error_files_are_under_the_root_and_absolute_ones_stay()
     {
         var o = Build(null, "--repo=r", "--root=/tmp/x", "--link=a/b/link", "--touch-file=/var/t", "--error-file=e.json");
-        Assert.Equal("/tmp/x/a/b/link", o.Link);
-        Assert.Equal("/var/t", o.TouchFile);
-        Assert.Equal("/tmp/x/e.json", o.ErrorFile);
+        Assert.Equal("/tmp/x/a/b/link", o.Sync.Link);
+        Assert.Equal("/var/t", o.Loop.TouchFile);
+        Assert.Equal("/tmp/x/e.json", o.Loop.ErrorFile);
     }
 
     [Fact]
     public void Root_with_dot_dot_segments_is_normalized()
-        => Assert.Equal("/tmp/x", Build(null, "--repo=r", "--root=/tmp/../tmp/./x/").Root);
+        => Assert.Equal("/tmp/x", Build(null, "--repo=r", "--root=/tmp/../tmp/./x/").Sync.Root);
 
     [Fact]
     public void Full_hash_ref_is_recognised_and_lower_cased()
     {
         var o = Build(null, "--repo=r", "--root=/tmp/x", "--ref=" + new string('A', 40));
-        Assert.True(o.RefIsHash);
-        Assert.Equal(new string('a', 40), o.Ref);
+        Assert.True(o.Sync.RefIsHash);
+        Assert.Equal(new string('a', 40), o.Sync.Ref);
     }
 
     [Theory]
@@ -152,7 +152,7 @@ public sealed class CommandLineTests
     {
         Assert.Contains("--pre-publish-exechook-timeout",
             ErrorOf(null, "--repo=r", "--root=/tmp/x", "--pre-publish-exechook-command=/bin/true", "--sync-timeout=20s"));
-        Assert.NotNull(Build(null, "--repo=r", "--root=/tmp/x", "--pre-publish-exechook-command=/bin/true", "--sync-timeout=31s").PrePublishHook);
+        Assert.NotNull(Build(null, "--repo=r", "--root=/tmp/x", "--pre-publish-exechook-command=/bin/true", "--sync-timeout=31s").Hooks.PrePublishHook);
     }
 
     [Fact]
@@ -161,7 +161,7 @@ public sealed class CommandLineTests
 
     [Fact]
     public void Branch_with_rev_head_selects_the_branch()
-        => Assert.Equal("a", Build(null, "--repo=r", "--root=/tmp/x", "--branch=a", "--rev=HEAD").Ref);
+        => Assert.Equal("a", Build(null, "--repo=r", "--root=/tmp/x", "--branch=a", "--rev=HEAD").Sync.Ref);
 
     [Theory]
     [InlineData("--ref=--upload-pack=touch /tmp/x", "--ref")]
@@ -182,7 +182,7 @@ public sealed class CommandLineTests
     public void Dashes_inside_values_are_fine()
     {
         var o = Build(null, "--repo=https://host/my-repo", "--root=/tmp/x", "--ref=release-1.0");
-        Assert.Equal("release-1.0", o.Ref);
+        Assert.Equal("release-1.0", o.Sync.Ref);
     }
 
     [Fact]
@@ -191,8 +191,8 @@ public sealed class CommandLineTests
         Assert.Contains("--ref must be specified", ErrorOf(null, "--repo=r", "--root=/tmp/x", "--ref="));
         Assert.Contains("--ref must be specified", ErrorOf(new Dictionary<string, string> { ["GITSYNC_REF"] = "" }, "--repo=r", "--root=/tmp/x"));
         // Not giving it at all means HEAD, and the v3 spellings still set it.
-        Assert.Equal("HEAD", Build(null, "--repo=r", "--root=/tmp/x").Ref);
-        Assert.Equal("a", Build(null, "--repo=r", "--root=/tmp/x", "--ref=", "--branch=a").Ref);
+        Assert.Equal("HEAD", Build(null, "--repo=r", "--root=/tmp/x").Sync.Ref);
+        Assert.Equal("a", Build(null, "--repo=r", "--root=/tmp/x", "--ref=", "--branch=a").Sync.Ref);
     }
 
     [Theory]

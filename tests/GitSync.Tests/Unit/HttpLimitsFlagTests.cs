@@ -1,5 +1,6 @@
 using GitSync.Cli;
 using Xunit;
+using GitSync.Http;
 using GitSync.Platform;
 
 namespace GitSync.Tests.Unit;
@@ -13,7 +14,7 @@ public sealed class HttpLimitsFlagTests
     [Fact]
     public void Defaults_bound_every_resource()
     {
-        HttpLimits limits = Build(null).Options!.HttpLimits;
+        HttpLimits limits = Build(null).Options!.Http.Limits;
         Assert.Equal(new HttpLimits(512, TimeSpan.FromSeconds(10), 16 * 1024, TimeSpan.FromSeconds(75)), limits);
     }
 
@@ -22,7 +23,7 @@ public sealed class HttpLimitsFlagTests
     {
         Assert.Equal(
             new HttpLimits(16, TimeSpan.FromSeconds(2), 4096, TimeSpan.FromSeconds(30)),
-            Build(null, "--http-max-connections=16", "--http-header-timeout=2s", "--http-max-header-bytes=4096", "--http-keepalive-timeout=30s").Options!.HttpLimits);
+            Build(null, "--http-max-connections=16", "--http-header-timeout=2s", "--http-max-header-bytes=4096", "--http-keepalive-timeout=30s").Options!.Http.Limits);
         var env = new Dictionary<string, string>
         {
             ["GITSYNC_HTTP_MAX_CONNECTIONS"] = "32",
@@ -30,7 +31,7 @@ public sealed class HttpLimitsFlagTests
             ["GITSYNC_HTTP_MAX_HEADER_BYTES"] = "8192",
             ["GITSYNC_HTTP_KEEPALIVE_TIMEOUT"] = "2m",
         };
-        Assert.Equal(new HttpLimits(32, TimeSpan.FromMilliseconds(500), 8192, TimeSpan.FromMinutes(2)), Build(env).Options!.HttpLimits);
+        Assert.Equal(new HttpLimits(32, TimeSpan.FromMilliseconds(500), 8192, TimeSpan.FromMinutes(2)), Build(env).Options!.Http.Limits);
     }
 
     [Theory]

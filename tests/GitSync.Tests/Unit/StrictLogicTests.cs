@@ -43,7 +43,7 @@ public sealed class StrictLogicTests
     [Fact]
     public void Restricted_profile_warnings_name_what_a_read_only_root_filesystem_refuses()
     {
-        static SyncOptions Options(params string[] args) =>
+        static GitSyncOptions Options(params string[] args) =>
             OptionsBuilder.Build(["--repo=https://example.com/r", "--root=/git", .. args], _ => null).Options!;
 
         Assert.Empty(RestrictedProfile.Warnings(Options("--link=html", "--touch-file=touched", "--http-bind=:8080")));

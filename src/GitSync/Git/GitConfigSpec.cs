@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace GitSync.Cli;
+namespace GitSync.Git;
 
 /// <summary>
 /// Parses <c>--git-config</c>: <c>key:value,key:value</c>. Keys and values may be double-quoted;
