@@ -24,7 +24,7 @@ internal static class EffectiveConfiguration
         {
             w.WriteStartObject();
             w.WriteString("repo", Redactor.RedactUrlPasswords(o.Sync.Repo));
-            w.WriteString("ref", o.Sync.Ref);
+            w.WriteString("ref", o.Sync.Ref.Text);
             w.WriteString("root", o.Sync.Root);
             w.WriteString("link", o.Sync.Link);
             w.WriteNumber("depth", o.Sync.Depth);

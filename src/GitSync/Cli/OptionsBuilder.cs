@@ -136,12 +136,9 @@ internal sealed class OptionsBuilder
         }
         var root = ResolveRoot(rootText);
 
-        var gitRef = ResolveRef();
-        RefuseOptionLike("--ref", gitRef, "a branch, tag, full commit hash or HEAD");
-        if (GitRef.IsFullHash(gitRef.ToLowerInvariant()))
-        {
-            gitRef = gitRef.ToLowerInvariant();
-        }
+        var refText = ResolveRef();
+        RefuseOptionLike("--ref", refText, "a branch, tag, full commit hash or HEAD");
+        var gitRef = GitRef.Parse(refText);
 
         var depth = Int("depth");
         if (depth < 0)
@@ -349,7 +346,7 @@ internal sealed class OptionsBuilder
         return staleness > TimeSpan.Zero ? staleness : null;
     }
 
-    private Trust.SignatureOptions BuildSignatures(string gitRef)
+    private Trust.SignatureOptions BuildSignatures(GitRef gitRef)
     {
         var mode = Str("verify-signatures") switch
         {
@@ -368,8 +365,7 @@ internal sealed class OptionsBuilder
         {
             throw new ConfigException("required flag: --verify-signatures needs --trusted-gpg-keyring-file or --trusted-ssh-allowed-signers-file (or both)");
         }
-        if (mode == Trust.SignatureMode.Tag
-            && (gitRef == "HEAD" || GitRef.IsFullHash(gitRef) || gitRef.StartsWith("refs/heads/", StringComparison.Ordinal) || gitRef.StartsWith("refs/remotes/", StringComparison.Ordinal)))
+        if (mode == Trust.SignatureMode.Tag && !gitRef.CanNameTag)
         {
             throw new ConfigException($"invalid flag: --verify-signatures=tag needs --ref to name an annotated tag, not a branch, HEAD or a hash (got \"{gitRef}\"); use --verify-signatures=commit");
         }

@@ -1,9 +1,13 @@
 namespace GitSync.Git;
 
-/// <summary>Reads <c>git ls-remote</c> output the way git's fetch resolves a short ref name.</summary>
+/// <summary>Reads <c>git ls-remote</c> output the way git's fetch resolves a ref name.</summary>
 internal static class RemoteRefs
 {
-    public static string? Resolve(string wanted, string lsRemoteOutput)
+    /// <summary>
+    /// The commit <paramref name="wanted"/> names on the remote, or null when the listing has
+    /// none of its <see cref="GitRef.Candidates"/>.
+    /// </summary>
+    public static string? Resolve(GitRef wanted, string lsRemoteOutput)
     {
         var refs = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var line in lsRemoteOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -15,17 +19,7 @@ internal static class RemoteRefs
             }
             refs[line[(tab + 1)..].Trim()] = line[..tab].Trim();
         }
-        // git's rev-parse rules, in order: the name itself, refs/, tags, heads, remotes.
-        string[] candidates =
-        [
-            wanted,
-            "refs/" + wanted,
-            "refs/tags/" + wanted,
-            "refs/heads/" + wanted,
-            "refs/remotes/" + wanted,
-            "refs/remotes/" + wanted + "/HEAD",
-        ];
-        foreach (var name in candidates)
+        foreach (var name in wanted.Candidates)
         {
             if (refs.TryGetValue(name + "^{}", out var peeled))
             {

@@ -46,7 +46,7 @@ internal sealed class PushTrigger
     private static readonly string[] CredentialHeaders = ["X-Hub-Signature-256", "X-Gitlab-Token", "Authorization"];
 
     private readonly PushTriggerOptions _options;
-    private readonly string _ref;
+    private readonly GitRef _ref;
     private readonly SyncTrigger _trigger;
     private readonly SyncStatus _status;
     private readonly SyncMetrics? _metrics;
@@ -57,7 +57,7 @@ internal sealed class PushTrigger
     private readonly BodySlots _bodies = new(ConcurrentBodies, TimeProvider.System);
 
     /// <exception cref="ConfigException">The secret file cannot be read, is empty, or holds a secret too short to be safe.</exception>
-    public PushTrigger(PushTriggerOptions options, string wantedRef, SyncTrigger trigger, SyncStatus status, SyncMetrics? metrics, Log log)
+    public PushTrigger(PushTriggerOptions options, GitRef wantedRef, SyncTrigger trigger, SyncStatus status, SyncMetrics? metrics, Log log)
     {
         _options = options;
         _ref = wantedRef;
@@ -154,7 +154,7 @@ internal sealed class PushTrigger
         }
 
         var decision = PushPayload.Decide(EventName(headers), body.Bytes, headers.ContentType, _ref);
-        if (decision.Sync && GitRef.IsFullHash(_ref) && _status.Current.Hash == _ref)
+        if (decision.Sync && _ref.IsHash && _status.Current.Hash == _ref.Text)
         {
             decision = PushDecision.Ignore("ref is a commit hash that is already synced");
         }

@@ -129,7 +129,7 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
     /// </summary>
     public async Task<string?> ProbeRemoteAsync(CancellationToken ct)
     {
-        var result = await git.RunAsync(Path, ["ls-remote", "--", options.Repo, options.Ref], ct, check: false).ConfigureAwait(false);
+        var result = await git.RunAsync(Path, ["ls-remote", "--", options.Repo, options.Ref.Text], ct, check: false).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
             return null;
@@ -143,10 +143,10 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
     /// </summary>
     public async Task<string> FetchAsync(CancellationToken ct)
     {
-        if (options.RefIsHash && await HasCommitAsync(options.Ref, ct).ConfigureAwait(false))
+        if (options.Ref.IsHash && await HasCommitAsync(options.Ref.Text, ct).ConfigureAwait(false))
         {
             // A known commit needs no network round trip; a hash never moves.
-            return options.Ref;
+            return options.Ref.Text;
         }
         // With --filter the fetch goes through the origin remote (whose URL EnsureOriginAsync
         // keeps equal to --repo) instead of the URL: git records a partial clone against the
@@ -178,9 +178,9 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
         // separator a ref such as "--upload-pack=<command>" would be read as an option.
         args.Add("--");
         args.Add(remote);
-        args.Add(options.Ref);
+        args.Add(options.Ref.Text);
         string? hint = null;
-        if (GitRef.LooksLikeAbbreviatedHash(options.Ref))
+        if (options.Ref.LooksLikeAbbreviatedHash)
         {
             hint = "abbreviated commit hashes are not supported as --ref; give the full 40-character hash";
         }
@@ -199,7 +199,7 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
 
     private async Task<bool> HasCommitAsync(string hash, CancellationToken ct)
     {
-        // The hash is a validated full hex hash (RefIsHash); --end-of-options all the same.
+        // The hash is a validated full hex hash (GitRef.IsHash); --end-of-options all the same.
         var r = await git.RunAsync(Path, ["cat-file", "-e", "--end-of-options", hash + "^{commit}"], ct, check: false).ConfigureAwait(false);
         return r.ExitCode == 0;
     }

@@ -101,7 +101,7 @@ internal sealed class SyncEngine
         }
         var (servedPath, servedHash, servedSound) = served;
 
-        if (!firstSync && !fullCheck && servedSound && !_options.RefIsHash)
+        if (!firstSync && !fullCheck && servedSound && !_options.Ref.IsHash)
         {
             var remote = await _root.ProbeRemoteAsync(ct).ConfigureAwait(false);
             if (remote == servedHash)

@@ -138,7 +138,7 @@ internal sealed class SyncLoop(
                 log.Info(0, "exiting after one sync", ("status", hooksOk ? 0 : 1));
                 return hooksOk ? 0 : 1;
             }
-            if (sync.RefIsHash && result.Hash == sync.Ref)
+            if (sync.Ref.IsHash && result.Hash == sync.Ref.Text)
             {
                 log.Info(1, "ref appears to be a git hash, no further sync needed", ("ref", sync.Ref));
                 await WaitAsync(Timeout.InfiniteTimeSpan, stop, untilStopped: true).ConfigureAwait(false);

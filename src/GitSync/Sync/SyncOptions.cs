@@ -27,7 +27,7 @@ internal sealed record SyncOptions
 {
     public required string Repo { get; init; }
     public required string Root { get; init; }
-    public string Ref { get; init; } = "HEAD";
+    public GitRef Ref { get; init; } = GitRef.Head;
     /// <summary>Absolute path of the link (may be outside the root).</summary>
     public required string Link { get; init; }
     public int Depth { get; init; } = 1;
@@ -37,8 +37,6 @@ internal sealed record SyncOptions
     public GcMode GitGc { get; init; } = GcMode.Always;
     public TimeSpan StaleWorktreeTimeout { get; init; } = TimeSpan.Zero;
 
-    /// <summary>A full hash as the ref: once synced there is nothing more to poll for.</summary>
-    public bool RefIsHash => GitRef.IsFullHash(Ref);
 }
 
 /// <summary>

@@ -21,7 +21,7 @@ internal sealed class SignatureGate : IDisposable
 
     private readonly SignatureOptions _options;
     private readonly string _root;
-    private readonly string _ref;
+    private readonly GitRef _ref;
     private readonly string _gitPath;
     private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly string _privateDir;
@@ -38,7 +38,7 @@ internal sealed class SignatureGate : IDisposable
     /// <param name="gitPath">The git executable.</param>
     /// <param name="environment">The environment every git child gets (the private git config).</param>
     /// <param name="privateDir">git-sync's private 0700 directory: the GnuPG homes go there.</param>
-    public SignatureGate(SignatureOptions options, string root, string gitRef, string gitPath, IReadOnlyDictionary<string, string> environment, string privateDir, Log log, SyncMetrics? metrics)
+    public SignatureGate(SignatureOptions options, string root, GitRef gitRef, string gitPath, IReadOnlyDictionary<string, string> environment, string privateDir, Log log, SyncMetrics? metrics)
     {
         _root = root;
         _ref = gitRef;
@@ -101,7 +101,7 @@ internal sealed class SignatureGate : IDisposable
         var type = (await git.RunAsync(_root, ["cat-file", "-t", fetched], ct).ConfigureAwait(false)).Stdout.Trim();
         if (type != "tag")
         {
-            return ("tag", _ref, VerificationResult.Unsigned,
+            return ("tag", _ref.Text, VerificationResult.Unsigned,
                 $"--ref {_ref} is not an annotated tag (it names a {type}); --verify-signatures=tag needs a signed annotated tag");
         }
         var peeled = (await git.RunAsync(_root, ["rev-parse", "--verify", fetched + "^{commit}"], ct).ConfigureAwait(false)).Stdout.Trim();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using GitSync.Cli;
+using GitSync.Git;
 using GitSync.Http;
 using GitSync.Logging;
 using GitSync.Platform;
@@ -14,7 +15,7 @@ namespace GitSync.Tests.PushTrigger;
 public sealed class PushPayloadTests
 {
     private static PushDecision Decide(string json, string wantedRef, string? eventName = "push", string? contentType = "application/json") =>
-        PushPayload.Decide(eventName, Encoding.UTF8.GetBytes(json), contentType, wantedRef);
+        PushPayload.Decide(eventName, Encoding.UTF8.GetBytes(json), contentType, GitRef.Parse(wantedRef));
 
     private static string GitHubPush(string pushedRef, string? defaultBranch = "main") =>
         PushPayloads.GitHub(pushedRef, defaultBranch);

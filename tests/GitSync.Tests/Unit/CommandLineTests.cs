@@ -1,5 +1,6 @@
 using GitSync.Cli;
 using Xunit;
+using GitSync.Git;
 using GitSync.Platform;
 
 namespace GitSync.Tests.Unit;
@@ -35,7 +36,7 @@ public sealed class CommandLineTests
     {
         var request = OptionsBuilder.Build(["-ssh", "-repo=file:///srv/repo", "-root=/tmp/r", "-dest=html", "-branch=master", "-depth=1"], _ => null);
         var o = request.Options!;
-        Assert.Equal("master", o.Sync.Ref);
+        Assert.Equal("master", o.Sync.Ref.Text);
         Assert.Equal("/tmp/r/html", o.Sync.Link);
         Assert.Equal(1, o.Sync.Depth);
         Assert.Contains(request.Warnings, w => w.Contains("--dest", StringComparison.Ordinal));
@@ -127,8 +128,8 @@ public sealed class CommandLineTests
     public void Full_hash_ref_is_recognised_and_lower_cased()
     {
         var o = Build(null, "--repo=r", "--root=/tmp/x", "--ref=" + new string('A', 40));
-        Assert.True(o.Sync.RefIsHash);
-        Assert.Equal(new string('a', 40), o.Sync.Ref);
+        Assert.True(o.Sync.Ref.IsHash);
+        Assert.Equal(new string('a', 40), o.Sync.Ref.Text);
     }
 
     [Theory]
@@ -161,7 +162,7 @@ public sealed class CommandLineTests
 
     [Fact]
     public void Branch_with_rev_head_selects_the_branch()
-        => Assert.Equal("a", Build(null, "--repo=r", "--root=/tmp/x", "--branch=a", "--rev=HEAD").Sync.Ref);
+        => Assert.Equal("a", Build(null, "--repo=r", "--root=/tmp/x", "--branch=a", "--rev=HEAD").Sync.Ref.Text);
 
     [Theory]
     [InlineData("--ref=--upload-pack=touch /tmp/x", "--ref")]
@@ -182,7 +183,7 @@ public sealed class CommandLineTests
     public void Dashes_inside_values_are_fine()
     {
         var o = Build(null, "--repo=https://host/my-repo", "--root=/tmp/x", "--ref=release-1.0");
-        Assert.Equal("release-1.0", o.Sync.Ref);
+        Assert.Equal("release-1.0", o.Sync.Ref.Text);
     }
 
     [Fact]
@@ -191,8 +192,8 @@ public sealed class CommandLineTests
         Assert.Contains("--ref must be specified", ErrorOf(null, "--repo=r", "--root=/tmp/x", "--ref="));
         Assert.Contains("--ref must be specified", ErrorOf(new Dictionary<string, string> { ["GITSYNC_REF"] = "" }, "--repo=r", "--root=/tmp/x"));
         // Not giving it at all means HEAD, and the v3 spellings still set it.
-        Assert.Equal("HEAD", Build(null, "--repo=r", "--root=/tmp/x").Sync.Ref);
-        Assert.Equal("a", Build(null, "--repo=r", "--root=/tmp/x", "--ref=", "--branch=a").Sync.Ref);
+        Assert.Equal("HEAD", Build(null, "--repo=r", "--root=/tmp/x").Sync.Ref.Text);
+        Assert.Equal("a", Build(null, "--repo=r", "--root=/tmp/x", "--ref=", "--branch=a").Sync.Ref.Text);
     }
 
     [Theory]
