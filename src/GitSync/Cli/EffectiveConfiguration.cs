@@ -48,6 +48,8 @@ internal static class EffectiveConfiguration
             }
             w.WriteString("touchFile", o.Loop.TouchFile);
             w.WriteString("errorFile", o.Loop.ErrorFile);
+            w.WriteString("publish", o.Sync.Publish.ToString().ToLowerInvariant());
+            w.WriteString("markerFile", o.Sync.MarkerFile);
             w.WriteBoolean("groupWrite", o.GroupWrite);
             w.WriteBoolean("addUser", o.AddUser);
             w.WriteString("git", o.Git.Path);

@@ -75,7 +75,9 @@ internal static class FlagTable
 
         // Where it goes.
         F("root", FlagType.String, "", "git-sync's working directory: it holds the repo, the worktrees and (by default) the link. Required.", "layout"),
-        F("link", FlagType.String, "", "The symlink to publish, relative to --root unless absolute; defaults to the last path element of --repo.", "layout"),
+        F("link", FlagType.String, "", "The symlink to publish (with --publish=copy: the directory), relative to --root unless absolute; defaults to the last path element of --repo.", "layout"),
+        F("publish", FlagType.String, "link", "How a revision reaches consumers: link (--link is a symlink moved atomically to the new worktree) or copy (--link is a plain directory of real files, updated file by file; not atomic across files, see docs/consumers.md).", "layout") with { Env = ["GITSYNC_PUBLISH"] },
+        F("marker-file", FlagType.String, "", "A file replaced atomically after each publish with the live hash and the time, for watchers (relative to --root unless absolute; outside the published tree).", "layout") with { Env = ["GITSYNC_MARKER_FILE"] },
         F("group-write", FlagType.Bool, "false", "Make the synced files group-writable.", "layout"),
         F("stale-worktree-timeout", FlagType.Duration, "0", "How long an unpublished worktree is kept before it is removed.", "layout") with { Env = ["GITSYNC_STALE_WORKTREE_TIMEOUT"] },
         F("touch-file", FlagType.String, "", "A file touched after each sync that changed something (relative to --root unless absolute).", "layout"),

@@ -234,6 +234,8 @@ internal sealed class OptionsBuilder
             throw new ConfigException("invalid flag: --link must not be the root itself");
         }
 
+        var (publish, marker) = BuildPublish(root, linkPath);
+
         var httpBind = NullIfEmpty(Str("http-bind"));
         var httpMetrics = Bool("http-metrics");
         var httpPprof = Bool("http-pprof");
@@ -300,6 +302,8 @@ internal sealed class OptionsBuilder
                 Filter = NullIfEmpty(Str("filter")),
                 GitGc = gc,
                 StaleWorktreeTimeout = stale,
+                Publish = publish,
+                MarkerFile = marker,
             },
             Loop = new LoopOptions
             {
@@ -330,6 +334,47 @@ internal sealed class OptionsBuilder
             Auth = BuildAuth(repo),
             Signatures = BuildSignatures(gitRef),
         };
+    }
+
+    /// <summary>
+    /// <c>--publish</c> and <c>--marker-file</c>. The marker must live outside what is published
+    /// (copy mode would delete it; in link mode it would be written into a worktree), and a copy
+    /// must not contain the root or be inside git's or the worktrees' directories: the first
+    /// publish makes the directory equal to a commit, deleting whatever else is there.
+    /// </summary>
+    private (PublishMode Mode, string? Marker) BuildPublish(string root, string link)
+    {
+        var mode = Str("publish") switch
+        {
+            "link" => PublishMode.Link,
+            "copy" => PublishMode.Copy,
+            var other => throw new ConfigException($"invalid flag: --publish must be link or copy (got \"{other}\")"),
+        };
+        static bool Within(string path, string dir) => path == dir || path.StartsWith(dir.TrimEnd('/') + "/", StringComparison.Ordinal);
+        var marker = RootRelative(Str("marker-file"), root);
+        if (marker is not null && (Within(marker, link) || marker.TrimEnd('/') == root.TrimEnd('/')))
+        {
+            throw new ConfigException($"invalid flag: --marker-file ({marker}) must be outside the published --link ({link})");
+        }
+        if (mode == PublishMode.Copy)
+        {
+            if (Within(root, link))
+            {
+                throw new ConfigException($"invalid flag: with --publish=copy, --link ({link}) must not contain --root ({root})");
+            }
+            if (Within(link, Path.Combine(root, ".git")) || Within(link, Path.Combine(root, ".worktrees")))
+            {
+                throw new ConfigException($"invalid flag: with --publish=copy, --link ({link}) must not be inside --root's .git or .worktrees");
+            }
+            foreach (var (flag, file) in new[] { ("--touch-file", Str("touch-file")), ("--error-file", Str("error-file")) })
+            {
+                if (RootRelative(file, root) is { } path && Within(path, link))
+                {
+                    throw new ConfigException($"invalid flag: with --publish=copy, {flag} ({path}) must be outside --link ({link}): the copy holds only the commit's files");
+                }
+            }
+        }
+        return (mode, marker);
     }
 
     private TimeSpan? BuildMaxStaleness()

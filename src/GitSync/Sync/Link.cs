@@ -8,7 +8,7 @@ namespace GitSync.Sync;
 /// Publishing creates a temporary symlink beside it and renames it over the link, so readers
 /// see the old tree or the new one, never a missing link.
 /// </summary>
-internal sealed class Link(string path)
+internal sealed class Link(string path) : IPublisher
 {
     public string Path { get; } = path;
 
@@ -44,6 +44,11 @@ internal sealed class Link(string path)
         var temp = System.IO.Path.Combine(Directory, TempPrefix + "-" + Filesystem.RandomSuffix());
         // symlink(2) fails when anything exists at the name; it never writes through one.
         File.CreateSymbolicLink(temp, relative);
+        if (FileStatus.Of(Path).Kind == EntryKind.Directory)
+        {
+            SwitchFromCopy(temp);
+            return;
+        }
         try
         {
             // rename(2) replaces the link in one step: readers see the old target or the new.
@@ -56,6 +61,33 @@ internal sealed class Link(string path)
         }
     }
 
+    public Task PublishAsync(string worktree, CancellationToken ct)
+    {
+        Publish(worktree);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A directory at the link: copy mode (<c>--publish=copy</c>) published here before. The new
+    /// link is exchanged with it in one renameat2(RENAME_EXCHANGE), so readers go from the copy
+    /// to the tree at once; then the copy and its journal go. A directory that copy mode did not
+    /// publish (no journal beside it) is somebody's data: refused.
+    /// </summary>
+    private void SwitchFromCopy(string temp)
+    {
+        var journal = CopyJournal.PathFor(Path);
+        if (!File.Exists(journal))
+        {
+            File.Delete(temp);
+            throw new IOException($"can't publish the link at {Path}: a directory git-sync did not publish is there; remove it, or use --publish=copy");
+        }
+        var aside = System.IO.Path.Combine(Directory, CopyPublisher.SwitchPrefix(Path) + Filesystem.RandomSuffix());
+        Native.Rename(temp, aside);
+        Native.Exchange(aside, Path);
+        File.Delete(journal);
+        Filesystem.RemoveAll(aside);
+    }
+
     /// <summary>
     /// Removes temporary links a killed publish left beside the link: ours (any suffix, or
     /// none as older versions named them). Only symlinks are removed; anything else with
@@ -63,6 +95,7 @@ internal sealed class Link(string path)
     /// </summary>
     public void RemoveTemp()
     {
+        CopyPublisher.RemoveSwitchLeftovers(Path);
         if (!System.IO.Directory.Exists(Directory))
         {
             return;

@@ -37,7 +37,7 @@ internal sealed class SyncEngine
     private readonly Log _log;
     private readonly RootRepository _root;
     private readonly Worktrees _worktrees;
-    private readonly Link _link;
+    private readonly IPublisher _link;
     private readonly IHook? _prePublish;
     private readonly Trust.SignatureGate? _signatures;
     private string? _builtUnpublished;
@@ -49,11 +49,15 @@ internal sealed class SyncEngine
         _log = log;
         _root = new RootRepository(options, git, log);
         _worktrees = new Worktrees(options, git, log);
-        _link = new Link(options.Link);
+        Marker = options.MarkerFile is null ? null : new Marker(options.MarkerFile, TimeProvider.System, log);
+        _link = Publisher.For(options, git, log, Marker);
         _prePublish = prePublish;
     }
 
     public Worktrees Worktrees => _worktrees;
+
+    /// <summary>The <c>--marker-file</c>, written after each publish; null without the flag.</summary>
+    public Marker? Marker { get; }
 
     /// <summary>The hash a served tree is named after (<c>&lt;hash&gt;</c> or v3's <c>rev-&lt;hash&gt;</c>), if any.</summary>
     private static string? HashOf(string? target)
@@ -171,7 +175,7 @@ internal sealed class SyncEngine
         _builtUnpublished = null;
 
         ct.ThrowIfCancellationRequested();
-        _link.Publish(worktree);
+        await _link.PublishAsync(worktree, ct).ConfigureAwait(false);
         if (servedPath is not null && servedPath != worktree)
         {
             Worktrees.MarkUnpublished(servedPath);

@@ -113,6 +113,7 @@ internal sealed class SyncLoop(
                 metrics?.Sync("success", elapsed);
                 status.Succeeded(result.Hash, updated: true);
                 files.Touch();
+                engine.Marker?.Write(result.Hash);
                 if (Published is not null)
                 {
                     await Published(engine.Worktrees.PathFor(result.Hash), result.Hash, stop).ConfigureAwait(false);

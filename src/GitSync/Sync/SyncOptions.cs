@@ -36,6 +36,10 @@ internal sealed record SyncOptions
     public string? Filter { get; init; }
     public GcMode GitGc { get; init; } = GcMode.Always;
     public TimeSpan StaleWorktreeTimeout { get; init; } = TimeSpan.Zero;
+    /// <summary><c>--publish</c>: a symlink to the worktree, or a plain copy at <see cref="Link"/>.</summary>
+    public PublishMode Publish { get; init; } = PublishMode.Link;
+    /// <summary><c>--marker-file</c>, absolute: replaced after each publish with the live hash.</summary>
+    public string? MarkerFile { get; init; }
 
 }
 
