@@ -294,10 +294,12 @@ internal sealed class PublishedDirectory(string path)
                 }
                 if (want.Kind is EntryKind.Missing or EntryKind.Other)
                 {
+                    // Emptied (or holding only what the source lacks); its parent may be next.
                     Filesystem.RemoveAll(Join(Path, parent));
                     _removed++;
+                    continue;
                 }
-                else if (have.Kind == EntryKind.Directory)
+                if (have.Kind == EntryKind.Directory)
                 {
                     // The source has a file here; the directory in the way was not in the path set.
                     EnsureDirectory(source, ParentOf(parent));
