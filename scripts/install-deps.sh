@@ -18,6 +18,7 @@ packages=(
   openssh-server openssh-client               # sshd serving git, ssh-keygen (SshServer.cs, signature tests)
   gnupg                                       # OpenPGP signature tests (Trust/)
   libnss-wrapper                              # a passwd entry for ssh as a UID without one (Strict/ tests, the image)
+  inotify-tools                               # inotifywait: a watcher on --marker-file (EndToEnd/CopyModeTests.cs)
   podman runc mmdebstrap                      # the image test builds deploy/Dockerfile offline (scripts/image.sh)
 )
 

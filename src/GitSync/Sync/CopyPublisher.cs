@@ -54,6 +54,8 @@ internal sealed class CopyPublisher(string link, string root, GitCli git, Log lo
                 throw new IOException($"can't publish a copy at {link}: it is a non-empty directory git-sync did not publish; empty it or choose another --link");
         }
 
+        // Timed from here: the change set (one git diff) and the update, what copy mode adds to a sync.
+        var started = Stopwatch.GetTimestamp();
         var paths = here == EntryKind.Missing || journal is null ? null : await ChangedPathsAsync(journal, hash, ct).ConfigureAwait(false);
         var next = paths is null || journal is null
             ? CopyJournal.Unknown(hash)
@@ -62,7 +64,6 @@ internal sealed class CopyPublisher(string link, string root, GitCli git, Log lo
         // in the directory, and the marker must not say otherwise.
         marker?.Withdraw();
         next.Write(_journal);
-        var started = Stopwatch.GetTimestamp();
         var counts = paths is null ? _directory.Mirror(worktree, ct) : _directory.Update(worktree, paths, ct);
         CopyJournal.PublishedAt(hash).Write(_journal);
         log.Info(1, "copy updated", ("path", link), ("hash", hash), ("from", journal?.Base ?? ""), ("walk", paths is null),
