@@ -17,7 +17,7 @@ trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 
 echo "repository: $repo ($(git -C "$repo" ls-files | wc -l) files), $per files changed per commit"
 "$bin" --repo="file://$repo" --root="$work/root" --link=copy --publish=copy --marker-file=marker \
-  --period=1h --sync-on-signal=SIGHUP -v 1 2> "$work/log" &
+  --period=1h --sync-timeout=30m --sync-on-signal=SIGHUP -v 1 2> "$work/log" &
 pid=$!
 until [ -s "$work/root/marker" ]; do sleep 0.05; done
 grep '"msg":"copy updated"' "$work/log" | sed 's/.*"walk"/first publish (tree walk): "walk"/'
