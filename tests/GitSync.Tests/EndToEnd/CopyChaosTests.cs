@@ -78,10 +78,15 @@ public sealed class CopyChaosTests(ITestOutputHelper output) : EndToEndTest(outp
         int partialUpdates = 0;
         try
         {
+            // One complete publish first, so kills also land on updates of a published copy
+            // (however slow the machine is to start).
+            GitSyncProcess first = Start(args);
+            await Poll.UntilAsync(() => File.Exists(marker), "the first publish", first.Diagnostics);
+            first.Kill();
             for (int kill = 1; kill <= Kills; kill++)
             {
                 GitSyncProcess p = Start(args);
-                await Task.Delay(random.Next(0, 601));
+                await Task.Delay(random.Next(0, 1001));
                 Assert.False(p.HasExited, $"git-sync exited on its own before kill {kill}\n{p.Diagnostics()}");
                 p.Kill();
 
@@ -107,7 +112,6 @@ public sealed class CopyChaosTests(ITestOutputHelper output) : EndToEndTest(outp
         }
 
         Output.WriteLine($"{Kills} kills in {clock.Elapsed.TotalSeconds:0.0}s; marker present after {marked}, withdrawn (update under way) after {partialUpdates}");
-        Assert.True(marked > 0, "the marker never named a revision after a kill");
 
         string head = repo.Head;
         GitSyncProcess last = Start(args);
