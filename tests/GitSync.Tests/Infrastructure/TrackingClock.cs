@@ -45,11 +45,6 @@ public sealed class TrackingClock : TimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var armed = new Armed(dueTime);
-        lock (_timers)
-        {
-            _timers.RemoveAll(t => t.Fired || t.Disposed);
-            _timers.Add(armed);
-        }
         var timer = _inner.CreateTimer(s =>
         {
             if (period == Timeout.InfiniteTimeSpan || period == TimeSpan.Zero)
@@ -58,6 +53,12 @@ public sealed class TrackingClock : TimeProvider
             }
             callback(s);
         }, state, dueTime, period);
+        // Listed only once the inner timer exists: a test that sees it armed may move time at once.
+        lock (_timers)
+        {
+            _timers.RemoveAll(t => t.Fired || t.Disposed);
+            _timers.Add(armed);
+        }
         return new TrackedTimer(timer, armed);
     }
 
