@@ -19,7 +19,7 @@ internal static class Program
         CliRequest request;
         try
         {
-            request = OptionsBuilder.Build(args, Environment.GetEnvironmentVariable);
+            request = OptionsBuilder.Build(args, Environment.GetEnvironmentVariable, Environment.GetEnvironmentVariables().Keys.OfType<string>());
         }
         catch (ConfigException e)
         {
@@ -52,7 +52,7 @@ internal static class Program
         var log = new Log(options.Verbosity);
         foreach (var warning in request.Warnings)
         {
-            log.Error(warning, "deprecated or overridden configuration");
+            log.Warning(warning, "configuration warning");
         }
         try
         {

@@ -1,7 +1,7 @@
 using System.Text;
 using GitSync.Tests.Auth;
 using GitSync.Tests.Infrastructure;
-using GitSync.Tests.PushTrigger;
+using GitSync.Tests.Http;
 using GitSync.Tests.TestServers;
 using GitSync.Tests.Trust;
 using Xunit;
