@@ -14,7 +14,7 @@ namespace GitSync.Sync;
 /// instant, and the journal (<see cref="CopyJournal"/>) plus the withdrawn marker make sure
 /// nobody is told a revision is there before every file of it is.
 /// </summary>
-internal sealed class CopyPublisher(string link, string root, GitCli git, Log log, Marker? marker) : IPublisher
+internal sealed class CopyPublisher(string link, string root, GitCli git, Log log, Marker? marker, Worktrees worktrees) : IPublisher
 {
     private readonly PublishedDirectory _directory = new(link);
     private readonly string _journal = CopyJournal.PathFor(link);
@@ -134,7 +134,7 @@ internal sealed class CopyPublisher(string link, string root, GitCli git, Log lo
         Filesystem.RemoveAll(aside);
         if (old is not null)
         {
-            Worktrees.MarkUnpublished(old);
+            worktrees.MarkUnpublished(old);
         }
         log.Info(0, "switched the link to a copy", ("path", link), ("hash", hash));
     }

@@ -35,9 +35,9 @@ internal interface IPublisher
 internal static class Publisher
 {
     /// <summary>The publisher <c>--publish</c> asks for.</summary>
-    public static IPublisher For(SyncOptions options, GitCli git, Log log, Marker? marker) => options.Publish switch
+    public static IPublisher For(SyncOptions options, GitCli git, Log log, Marker? marker, Worktrees worktrees) => options.Publish switch
     {
-        PublishMode.Copy => new CopyPublisher(options.Link, options.Root, git, log, marker),
+        PublishMode.Copy => new CopyPublisher(options.Link, options.Root, git, log, marker, worktrees),
         _ => new Link(options.Link),
     };
 }

@@ -45,10 +45,20 @@ public sealed class ChaosTests(ITestOutputHelper output) : EndToEndTest(output)
         var seen = new HashSet<string>(StringComparer.Ordinal);
         try
         {
+            // The first run is killed only once it has published: later kills then land on updates
+            // over a served tree, and how long that took sets the kill window, so a slow machine
+            // still sees kills before, during and after a publish (400 ms on a quiet one).
+            var firstRun = Stopwatch.StartNew();
+            GitSyncProcess first = Start(args);
+            await Poll.UntilAsync(() => Layout.PublishedHash(link) is not null, TimeSpan.FromMinutes(2), "the first publish", first.Diagnostics);
+            int window = Math.Max(400, (int)(firstRun.ElapsedMilliseconds * 3 / 2));
+            first.Kill();
+            Output.WriteLine($"first publish after {firstRun.ElapsedMilliseconds} ms; kills within {window} ms of each start");
+
             for (int kill = 1; kill <= Kills; kill++)
             {
                 GitSyncProcess p = Start(args);
-                await Task.Delay(random.Next(0, 401));
+                await Task.Delay(random.Next(0, window + 1));
                 Assert.False(p.HasExited, $"git-sync exited on its own before kill {kill}\n{p.Diagnostics()}");
                 p.Kill();
 
