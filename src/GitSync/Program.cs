@@ -120,7 +120,10 @@ internal static class Program
         Filesystem.CreateDirectory(options.Root, "the --root directory");
         var status = new SyncStatus();
         metrics?.Observe(status);
-        var push = options.PushTrigger is null ? null : new PushTrigger(options.PushTrigger, options.Ref, trigger, status, metrics, log);
+        // Only a fan-out needs an HTTP client and its background loop.
+        await using var peers = options.PushTrigger is not { Peers.Count: > 0 } ? null
+            : new PeerForwarder(options.PushTrigger.Peers, OwnEndpoints.From(Bind.Parse(options.HttpBind!)!), metrics, log);
+        var push = options.PushTrigger is null ? null : new PushTrigger(options.PushTrigger, options.Ref, trigger, status, metrics, log, peers);
         var pushMode = options.PushTrigger is null ? "off" : options.PushTrigger.SecretFile is null ? "unauthenticated" : "authenticated";
         await using var endpoint = options.HttpBind is null ? null
             : new HttpEndpoint(Bind.Parse(options.HttpBind)!, options.HttpLimits, status, metrics, options.HttpPprof, log,

@@ -60,6 +60,12 @@ internal static class EffectiveConfiguration
             w.WriteBoolean("httpMetrics", o.HttpMetrics);
             w.WriteBoolean("httpPprof", o.HttpPprof);
             w.WriteBoolean("pushTrigger", o.PushTrigger is not null);
+            w.WriteStartArray("pushTriggerPeers");
+            foreach (var peer in o.PushTrigger?.Peers ?? [])
+            {
+                w.WriteStringValue(peer.ToString());
+            }
+            w.WriteEndArray();
             w.WriteStartObject("httpLimits");
             w.WriteNumber("maxConnections", o.HttpLimits.MaxConnections);
             w.WriteString("headerTimeout", Duration.Format(o.HttpLimits.HeaderTimeout));

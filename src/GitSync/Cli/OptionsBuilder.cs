@@ -520,8 +520,13 @@ internal sealed class OptionsBuilder
     {
         var secretFile = NullIfEmpty(Str("push-trigger-secret-file"));
         var insecure = Bool("push-trigger-insecure-no-auth");
+        var peersText = NullIfEmpty(Str("push-trigger-peers").Trim());
         if (secretFile is null && !insecure)
         {
+            if (peersText is not null)
+            {
+                throw new ConfigException("required flag: --push-trigger-secret-file (or --push-trigger-insecure-no-auth) must be specified when --push-trigger-peers is set");
+            }
             return null;
         }
         var flag = secretFile is not null ? "--push-trigger-secret-file" : "--push-trigger-insecure-no-auth";
@@ -548,7 +553,16 @@ internal sealed class OptionsBuilder
         {
             throw new ConfigException("invalid flag: --push-trigger-burst must be at least 1");
         }
-        return new PushTriggerOptions(secretFile is null ? null : Path.GetFullPath(secretFile), maxBody, rate, burst);
+        IReadOnlyList<Http.PeerAddress> peers = [];
+        try
+        {
+            peers = peersText is null ? [] : Http.PeerAddress.ParseList(peersText);
+        }
+        catch (FormatException e)
+        {
+            throw new ConfigException("invalid flag: --push-trigger-peers: " + e.Message);
+        }
+        return new PushTriggerOptions(secretFile is null ? null : Path.GetFullPath(secretFile), maxBody, rate, burst) { Peers = peers };
     }
 
     private HttpLimits BuildHttpLimits()

@@ -25,7 +25,11 @@ internal sealed record WebhookOptions(string Url, string Method, int SuccessStat
 /// The push trigger (<c>POST /trigger</c>): the secret file (null only when running
 /// unauthenticated was asked for explicitly), the body size limit, and the per-source rate limit.
 /// </summary>
-internal sealed record PushTriggerOptions(string? SecretFile, int MaxBodyBytes, int RatePerSecond, int Burst);
+internal sealed record PushTriggerOptions(string? SecretFile, int MaxBodyBytes, int RatePerSecond, int Burst)
+{
+    /// <summary><c>--push-trigger-peers</c>: where authenticated deliveries are forwarded (empty: nowhere).</summary>
+    public IReadOnlyList<Http.PeerAddress> Peers { get; init; } = [];
+}
 
 /// <summary>
 /// The HTTP server's limits that a deployment may need to change (the fixed ones live in

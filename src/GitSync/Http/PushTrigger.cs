@@ -41,7 +41,10 @@ internal sealed class PushTrigger
     /// <summary>The first allocation for a body; it doubles as bytes arrive, up to the size limit.</summary>
     private const int InitialBodyBuffer = 4096;
 
-    private static readonly string[] CredentialHeaders = ["X-Hub-Signature-256", "X-Gitlab-Token", "Authorization"];
+    /// <summary>Credentials and the fan-out marker: sent twice, which copy counts would be a guess.</summary>
+    private static readonly string[] OnceOnlyHeaders = ["X-Hub-Signature-256", "X-Gitlab-Token", "Authorization", PeerForwarder.MarkerHeader];
+
+    private const string OwnForward = "forwarded by this replica";
 
     private readonly PushTriggerOptions _options;
     private readonly string _ref;
@@ -53,10 +56,12 @@ internal sealed class PushTrigger
     private readonly SourceRateLimiter _failures;
     private readonly SourceRateLimiter _accepted;
     private readonly BodySlots _bodies = new(ConcurrentBodies, TimeProvider.System);
+    private readonly PeerForwarder? _peers;
 
     /// <exception cref="ConfigException">The secret file cannot be read, is empty, or holds a secret too short to be safe.</exception>
-    public PushTrigger(PushTriggerOptions options, string wantedRef, SyncTrigger trigger, SyncStatus status, SyncMetrics? metrics, Log log)
+    public PushTrigger(PushTriggerOptions options, string wantedRef, SyncTrigger trigger, SyncStatus status, SyncMetrics? metrics, Log log, PeerForwarder? peers = null)
     {
+        _peers = peers;
         _options = options;
         _ref = wantedRef;
         _trigger = trigger;
@@ -151,6 +156,21 @@ internal sealed class PushTrigger
             }
         }
 
+        // Only an authenticated request gets this far: the fan-out marker opens nothing.
+        request.ForwardedBy = Single(headers, PeerForwarder.MarkerHeader);
+        if (request.ForwardedBy is { } marker && _peers is not null && _peers.IsOwn(marker))
+        {
+            // Our own forward, back through an address not known to be ours: handled already.
+            Record(request, "ignored", OwnForward);
+            await AnswerAsync(exchange, 200, "ignored", OwnForward, stop).ConfigureAwait(false);
+            return;
+        }
+        if (request.ForwardedBy is null)
+        {
+            // Every authenticated delivery, whatever it means here: each peer judges it itself.
+            _peers?.Forward(headers, body.Bytes);
+        }
+
         var decision = PushPayload.Decide(EventName(headers), body.Bytes, headers.ContentType, _ref);
         if (decision.Sync && GitRef.IsFullHash(_ref) && _status.Current.Hash == _ref)
         {
@@ -186,7 +206,7 @@ internal sealed class PushTrigger
     /// </summary>
     internal static string? Duplicated(IHeaderDictionary headers)
     {
-        foreach (var name in CredentialHeaders)
+        foreach (var name in OnceOnlyHeaders)
         {
             if (headers.TryGetValue(name, out var values) && values.Count > 1)
             {
@@ -373,14 +393,17 @@ internal sealed class PushTrigger
         {
             return;
         }
-        if (detail is null)
+        List<(string, object?)> fields = [("source", request.Source), ("reason", reason)];
+        if (detail is not null)
         {
-            _log.Info(level, "push trigger " + result, ("source", request.Source), ("reason", reason), ("remote", request.Remote?.ToString()));
+            fields.Add(("detail", detail));
         }
-        else
+        fields.Add(("remote", request.Remote?.ToString()));
+        if (request.ForwardedBy is not null)
         {
-            _log.Info(level, "push trigger " + result, ("source", request.Source), ("reason", reason), ("detail", detail), ("remote", request.Remote?.ToString()));
+            fields.Add(("forwardedBy", request.ForwardedBy));
         }
+        _log.Info(level, "push trigger " + result, [.. fields]);
     }
 
     private static Task AnswerAsync(HttpExchange exchange, int status, string result, string reason, CancellationToken stop)
@@ -406,5 +429,8 @@ internal sealed class PushTrigger
 
         /// <summary>Every credential it carries has been checked and is valid (or none is needed).</summary>
         public bool Authenticated { get; set; }
+
+        /// <summary>The instance marker of the replica that forwarded it (read once authenticated); null for a delivery from the git host.</summary>
+        public string? ForwardedBy { get; set; }
     }
 }
