@@ -72,12 +72,13 @@ public sealed class SyncTimeoutTests(ITestOutputHelper output) : EndToEndTest(ou
         // Slow only while the flag file exists, so the test can switch the slowness on and off.
         GitWrapper git = GitWrapper.Create(dir, $$"""
             case "$SUBCOMMAND" in
-              fetch|ls-remote) if [ -e '{{slowFlag}}' ]; then sleep 5; fi ;;
+              fetch|ls-remote) if [ -e '{{slowFlag}}' ]; then sleep 60; fi ;;
             esac
             """);
         string errorFile = dir.Combine("error.json");
 
-        GitSyncProcess p = Start(Args(repo, root, "--link=link", "--git=" + git.Path, "--sync-timeout=500ms",
+        // The timeout leaves a slow machine room for the first clone; the slow remote far outlasts it.
+        GitSyncProcess p = Start(Args(repo, root, "--link=link", "--git=" + git.Path, "--sync-timeout=4s",
             "--period=100ms", "--max-failures=-1", "--error-file=" + errorFile));
         await WaitForHashAsync(p, link, first);
 
