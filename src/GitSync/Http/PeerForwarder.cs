@@ -92,6 +92,13 @@ internal sealed class PeerForwarder : IAsyncDisposable
     /// <summary>This process's marker value: random, so a restarted replica is a new instance.</summary>
     public string InstanceId { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
+    /// <summary>
+    /// The marker as it may be logged: an instance id is 32 lowercase hex digits, and anything
+    /// else (sent by whoever holds a valid credential) is shown as <c>invalid</c>, never echoed.
+    /// </summary>
+    public static string Shown(string marker)
+        => marker.Length == 32 && marker.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f') ? marker : "invalid";
+
     /// <summary>A marker of ours: the request is our own forward, come back through an address not known to be ours.</summary>
     public bool IsOwn(string marker) => string.Equals(marker, InstanceId, StringComparison.Ordinal);
 
@@ -131,28 +138,35 @@ internal sealed class PeerForwarder : IAsyncDisposable
         }
     }
 
-    /// <summary>Resolves every peer, then starts one forward per address that is not ours; waits only for a free slot, never for an answer.</summary>
+    /// <summary>
+    /// Resolves every peer entry at once and starts one forward per address that is not ours as
+    /// soon as its entry has resolved (a name that does not answer holds back only its own
+    /// addresses); waits only for a free slot, never for an answer.
+    /// </summary>
     private async Task FanOutAsync(Delivery delivery)
     {
-        var resolved = await Task.WhenAll(_peers.Select(ResolveAsync)).ConfigureAwait(false);
-        var targets = new HashSet<IPEndPoint>();
-        for (var i = 0; i < _peers.Count; i++)
+        var started = new HashSet<IPEndPoint>();
+        await Task.WhenAll(_peers.Select(async peer =>
         {
-            foreach (var address in resolved[i])
+            foreach (var address in await ResolveAsync(peer).ConfigureAwait(false))
             {
-                var target = new IPEndPoint(OwnEndpoints.Normalize(address), _peers[i].Port);
+                var target = new IPEndPoint(OwnEndpoints.Normalize(address), peer.Port);
                 if (_own.Contains(target))
                 {
                     continue;
                 }
-                targets.Add(target);
+                lock (started)
+                {
+                    // Two entries may name the same pod: it gets the delivery once.
+                    if (!started.Add(target))
+                    {
+                        continue;
+                    }
+                }
+                await _slots.WaitAsync(_stop.Token).ConfigureAwait(false);
+                _ = SendAsync(target, delivery);
             }
-        }
-        foreach (var target in targets)
-        {
-            await _slots.WaitAsync(_stop.Token).ConfigureAwait(false);
-            _ = SendAsync(target, delivery);
-        }
+        })).ConfigureAwait(false);
     }
 
     /// <summary>The addresses of one peer entry now; none (counted, logged) when its name does not resolve in time.</summary>
@@ -228,8 +242,10 @@ internal sealed class PeerForwarder : IAsyncDisposable
             result = "timeout";
             problem = $"no answer within {ForwardTimeout.TotalSeconds:0}s";
         }
-        catch (Exception e) when (e is HttpRequestException or IOException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Refused or reset connections, a malformed answer, a header the client will not
+            // send: all the same to the fan-out, and never an unobserved task.
             result = "error";
             problem = e.Message;
         }

@@ -157,15 +157,16 @@ internal sealed class PushTrigger
         }
 
         // Only an authenticated request gets this far: the fan-out marker opens nothing.
-        request.ForwardedBy = Single(headers, PeerForwarder.MarkerHeader);
-        if (request.ForwardedBy is { } marker && _peers is not null && _peers.IsOwn(marker))
+        var marker = Single(headers, PeerForwarder.MarkerHeader);
+        request.ForwardedBy = marker is null ? null : PeerForwarder.Shown(marker);
+        if (marker is not null && _peers is not null && _peers.IsOwn(marker))
         {
             // Our own forward, back through an address not known to be ours: handled already.
             Record(request, "ignored", OwnForward);
             await AnswerAsync(exchange, 200, "ignored", OwnForward, stop).ConfigureAwait(false);
             return;
         }
-        if (request.ForwardedBy is null)
+        if (marker is null)
         {
             // Every authenticated delivery, whatever it means here: each peer judges it itself.
             _peers?.Forward(headers, body.Bytes);

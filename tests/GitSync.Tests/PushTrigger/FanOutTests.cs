@@ -207,6 +207,61 @@ public sealed class FanOutTests(ITestOutputHelper output) : PushTriggerTest(outp
         }
     }
 
+    [Fact]
+    public async Task The_peer_name_is_resolved_again_at_each_forward()
+    {
+        using TestRepo repo = NewRepo();
+        repo.Commit("file", "v1");
+        int port = Ports.Free();
+        string secret = SecretFile();
+        // The name first answers with 127.0.0.2 and .3; .4 runs but is not (yet) behind it, as a
+        // pod that is not ready is not in a headless Service's answer.
+        string hostsFile = NewDir("hosts").Combine("hosts");
+        WriteHosts(hostsFile, "127.0.0.2", "127.0.0.3");
+        string peers = $"{ServiceName}:{port}";
+        Replica origin = await StartReplicaAsync(repo, "127.0.0.2", port, secret, peers, hostsFile);
+        Replica leaving = await StartReplicaAsync(repo, "127.0.0.3", port, secret, peers, hostsFile);
+        Replica joining = await StartReplicaAsync(repo, "127.0.0.4", port, secret, peers, hostsFile);
+        Replica[] all = [origin, leaving, joining];
+        foreach (Replica r in all)
+        {
+            await WaitForHashAsync(r.Process, r.Link, repo.Head);
+        }
+
+        using var client = new TriggerClient(port, origin.Address);
+
+        string second = repo.Commit("file", "v2");
+        Assert.Equal(202, (await client.GitHubAsync(PushPayloads.GitHub("refs/heads/main", "main", after: second), Secret)).Status);
+        await WaitForHashAsync(leaving.Process, leaving.Link, second);
+        await Poll.UntilAsync(async () => await ForwardsAsync(origin, "delivered") == 1, "the first push is forwarded once", () => Describe(all));
+        Assert.Equal(0, await TriggerMetricAsync(joining, "github", "queued"));
+
+        // The same file, rewritten in place (the bind mount keeps showing it): .3 leaves, .4 joins.
+        WriteHosts(hostsFile, "127.0.0.2", "127.0.0.4");
+        string third = repo.Commit("file", "v3");
+        Assert.Equal(202, (await client.GitHubAsync(PushPayloads.GitHub("refs/heads/main", "main", after: third), Secret)).Status);
+        await WaitForHashAsync(joining.Process, joining.Link, third);
+        await Poll.UntilAsync(async () => await ForwardsAsync(origin, "delivered") == 2, "the second push is forwarded once", () => Describe(all));
+
+        Assert.Equal(1, await TriggerMetricAsync(joining, "github", "queued"));
+        Assert.Equal(1, await TriggerMetricAsync(leaving, "github", "queued"));
+        Assert.Equal(second, Layout.PublishedHash(leaving.Link));
+        Assert.Equal(2, await AllForwardsAsync(origin));
+    }
+
+    private static void WriteHosts(string path, params string[] addresses)
+    {
+        var hosts = new StringBuilder("127.0.0.1 localhost\n::1 localhost\n");
+        foreach (string address in addresses)
+        {
+            hosts.Append(address).Append(' ').Append(ServiceName).Append('\n');
+        }
+
+        // Truncated and written again, not replaced: a bind mount follows the file, not its name.
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write);
+        file.Write(Encoding.ASCII.GetBytes(hosts.ToString()));
+    }
+
     /// <summary>One replica: where it listens, its root and its process.</summary>
     private sealed record Replica(string Address, int Port, string Root, GitSyncProcess Process)
     {

@@ -130,4 +130,15 @@ public sealed class PushTriggerPeersTests
         Assert.True(own.Contains(new IPEndPoint(IPAddress.Loopback, 8080)));
         Assert.False(own.Contains(new IPEndPoint(IPAddress.Parse("192.0.2.1"), 8080)));
     }
+
+    [Theory]
+    [InlineData("0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef")]
+    [InlineData("0123456789ABCDEF0123456789ABCDEF", "invalid")]
+    [InlineData("0123456789abcdef", "invalid")]
+    [InlineData("", "invalid")]
+    [InlineData("\"},{\"level\":\"forged", "invalid")]
+    public void A_forward_marker_is_logged_only_when_it_is_an_instance_id(string marker, string shown)
+    {
+        Assert.Equal(shown, PeerForwarder.Shown(marker));
+    }
 }
