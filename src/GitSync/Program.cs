@@ -1,11 +1,11 @@
 using System.Reflection;
-using System.Runtime.InteropServices;
 using GitSync.Auth;
 using GitSync.Cli;
 using GitSync.Git;
 using GitSync.Hooks;
 using GitSync.Http;
 using GitSync.Logging;
+using GitSync.Metrics;
 using GitSync.Platform;
 using GitSync.Sync;
 
@@ -19,7 +19,7 @@ internal static class Program
         CliRequest request;
         try
         {
-            request = OptionsBuilder.Build(args, Environment.GetEnvironmentVariable);
+            request = OptionsBuilder.Build(args, Environment.GetEnvironmentVariable, Environment.GetEnvironmentVariables().Keys.OfType<string>());
         }
         catch (ConfigException e)
         {
@@ -52,7 +52,7 @@ internal static class Program
         var log = new Log(options.Verbosity);
         foreach (var warning in request.Warnings)
         {
-            log.Error(warning, "deprecated or overridden configuration");
+            log.Warning(warning, "configuration warning");
         }
         try
         {
@@ -61,7 +61,7 @@ internal static class Program
         catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAccessException or GitException or InvalidOperationException)
         {
             log.Error(e.Message, "fatal error");
-            StatusFiles.WriteConfigError(options.ErrorFile, "ERROR: " + e.Message);
+            StatusFiles.WriteConfigError(options.Loop.ErrorFile, "ERROR: " + e.Message);
             return 1;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -69,225 +69,107 @@ internal static class Program
             // Last line of defence: a bug must still end as one log line and exit 1, never a
             // stack trace on stderr.
             log.Error($"{e.GetType().Name}: {e.Message}", "unexpected error, exiting");
-            StatusFiles.WriteConfigError(options.ErrorFile, "ERROR: " + e.Message);
+            StatusFiles.WriteConfigError(options.Loop.ErrorFile, "ERROR: " + e.Message);
             return 1;
         }
     }
 
-    private static async Task<int> RunAsync(SyncOptions options, Log log)
+    private static async Task<int> RunAsync(GitSyncOptions options, Log log)
     {
         log.Redactor.AddSecret(options.Auth.Password);
         log.Info(0, "starting up", ("version", VersionText()), ("pid", Environment.ProcessId), ("uid", (long)Native.GetUid()),
-            ("repo", options.Repo), ("ref", options.Ref), ("root", options.Root), ("link", options.Link));
-
-        // --group-write: files git creates are group-writable, for consumers in the same fsGroup.
-        Native.Umask(options.GroupWrite ? 0x02u : 0x12u);
-        if (options.AddUser)
-        {
-            try
-            {
-                if (Users.EnsurePasswdEntry() is { } entry)
-                {
-                    log.Info(1, "added /etc/passwd entry", ("entry", entry));
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                log.Error(e.Message, "can't add user to /etc/passwd");
-            }
-        }
+            ("repo", options.Sync.Repo), ("ref", options.Sync.Ref), ("root", options.Sync.Root), ("link", options.Sync.Link));
+        SetUpProcess(options, log);
 
         using var stopSource = new CancellationTokenSource();
         var trigger = new SyncTrigger();
-        using var signals = RegisterSignals(options, log, stopSource, trigger);
+        using var signals = SignalHandlers.Register(options.Loop.SyncSignal, stopSource, trigger, log);
 
-        var metrics = options.HttpMetrics ? new SyncMetrics() : null;
-        using var gitEnv = GitEnvironment.Create(options.Root);
-        LogPrivateDirectory(gitEnv, options, log);
-        await using var credentials = new CredentialSetup(options, log, metrics, gitEnv.Directory);
+        var metrics = options.Http.Metrics ? new SyncMetrics() : null;
+        using var gitEnv = GitEnvironment.Create(options.Sync.Root);
+        gitEnv.LogPlacement(log, sshNeeded: Auth.RepoUrl.IsSsh(options.Sync.Repo) || options.Signatures.SshAllowedSignersFile is not null);
+        await using var credentials = new CredentialSetup(options.Auth, options.Sync.Repo, options.Loop.SyncTimeout, options.Loop.LongestWait, log, metrics, gitEnv.Directory);
         // From here on git gets --repo without an embedded password (that went to the credential cache).
-        options = options with { Repo = credentials.Repo };
+        options = options with { Sync = options.Sync with { Repo = credentials.Repo } };
         credentials.ConfigureEnvironment(gitEnv.Variables);
-        var git = new GitCli(options.GitPath, gitEnv.Variables, log);
-        var version = await git.RunAsync(null, ["version"], stopSource.Token, check: false).ConfigureAwait(false);
-        if (version.ExitCode != 0)
-        {
-            throw new ConfigException($"can't run git (--git={options.GitPath}): {version.Stderr.Trim()}");
-        }
-        log.Info(1, "git version", ("version", version.Stdout.Trim()));
-        await gitEnv.WriteConfigAsync(git, options, credentials.GitConfig(), stopSource.Token).ConfigureAwait(false);
+        var git = new GitCli(options.Git.Path, gitEnv.Variables, log);
+        await git.ProbeVersionAsync(stopSource.Token).ConfigureAwait(false);
+        await gitEnv.WriteConfigAsync(git, options.Git.Config, credentials.GitConfig(), stopSource.Token).ConfigureAwait(false);
 
-        Filesystem.CreateDirectory(options.Root, "the --root directory");
+        Filesystem.CreateDirectory(options.Sync.Root, "the --root directory");
         var status = new SyncStatus();
-        metrics?.Observe(status);
+        metrics?.Observe(status.Gauges);
         // Only a fan-out needs an HTTP client and its background loop.
-        await using var peers = options.PushTrigger is not { Peers.Count: > 0 } ? null
-            : new PeerForwarder(options.PushTrigger.Peers, OwnEndpoints.From(Bind.Parse(options.HttpBind!)!), metrics, log);
-        var push = options.PushTrigger is null ? null : new PushTrigger(options.PushTrigger, options.Ref, trigger, status, metrics, log, peers);
-        var pushMode = options.PushTrigger is null ? "off" : options.PushTrigger.SecretFile is null ? "unauthenticated" : "authenticated";
-        await using var endpoint = options.HttpBind is null ? null
-            : new HttpEndpoint(Bind.Parse(options.HttpBind)!, options.HttpLimits, status, metrics, options.HttpPprof, log,
-                new StatusPage(status, options.Repo, options.Ref, options.Link, pushMode, log.Redactor), push,
-                new Trust.Freshness(status, options));
-        if (endpoint is not null)
-        {
-            await endpoint.StartAsync(stopSource.Token).ConfigureAwait(false);
-            log.Info(0, "serving HTTP", ("endpoint", options.HttpBind));
-        }
+        await using var peers = options.Http.PushTrigger is not { Peers.Count: > 0 } ? null
+            : new PeerForwarder(options.Http.PushTrigger.Peers, OwnEndpoints.From(Bind.Parse(options.Http.Bind!)!), metrics, log);
+        await using var endpoint = await StartHttpAsync(options, status, trigger, metrics, peers, log, stopSource.Token).ConfigureAwait(false);
 
-        var hookEnv = gitEnv.Variables;
-        var prePublish = options.PrePublishHook is null ? null : new ExecHook("pre-publish-exechook", options.PrePublishHook, hookEnv, log);
         // Only a webhook needs an HTTP client: without one its code pages are never touched.
-        using var http = options.Webhook is null ? null
-            : OutboundHttp.Create();
-        var runners = new List<HookRunner>();
-        if (options.ExecHook is not null)
-        {
-            runners.Add(new HookRunner(new ExecHook("exechook", options.ExecHook, hookEnv, log), options.ExecHook.Backoff, options.OneTime, metrics, log));
-        }
-        if (options.Webhook is not null)
-        {
-            runners.Add(new HookRunner(new WebHook(options.Webhook, http!, log), options.Webhook.Backoff, options.OneTime, metrics, log));
-        }
-        using var hookStop = new CancellationTokenSource();
-        var hookTasks = runners.Select(r => Task.Run(() => r.RunAsync(hookStop.Token))).ToList();
-
+        using var http = options.Hooks.Webhook is null ? null : OutboundHttp.Create();
         using var signatures = options.Signatures.Mode == Trust.SignatureMode.None ? null
-            : new Trust.SignatureGate(options, gitEnv.Variables, gitEnv.Directory, log, metrics);
+            : new Trust.SignatureGate(options.Signatures, options.Sync.Root, options.Sync.Ref, options.Git.Path, gitEnv.Variables, gitEnv.Directory, log, metrics);
         if (signatures is not null)
         {
             await signatures.LoadAsync(stopSource.Token).ConfigureAwait(false);
         }
-        var engine = new SyncEngine(options, git, log, prePublish, signatures);
-        var loop = new SyncLoop(options, engine, git, trigger, status, metrics, new StatusFiles(options, log), log)
+        var pipeline = PublishSteps.Compose(options.Hooks, options.Loop.OneTime, signatures, gitEnv.Variables, http, metrics, log);
+        var engine = new SyncEngine(options.Sync, git, log, pipeline);
+        var loop = new SyncLoop(options.Sync, options.Loop, engine, git, trigger, status, metrics, new StatusFiles(options.Loop, log), log)
         {
             BeforeSync = (force, ct) => credentials.RefreshAsync(git, force, ct),
-            Published = (worktree, hash, _) =>
-            {
-                foreach (var runner in runners)
-                {
-                    runner.Send(worktree, hash);
-                }
-                return Task.CompletedTask;
-            },
-            WaitForHooks = async ct =>
-            {
-                var ok = true;
-                try
-                {
-                    foreach (var runner in runners)
-                    {
-                        ok &= await runner.FirstRun.WaitAsync(ct).ConfigureAwait(false);
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    return false;
-                }
-                return ok;
-            },
         };
-        int code;
+        return await loop.RunAsync(stopSource.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>The umask (<c>--group-write</c>: files git creates are group-writable) and <c>--add-user</c>.</summary>
+    private static void SetUpProcess(GitSyncOptions options, Log log)
+    {
+        Native.Umask(options.GroupWrite ? 0x02u : 0x12u);
+        if (!options.AddUser)
+        {
+            return;
+        }
         try
         {
-            code = await loop.RunAsync(stopSource.Token).ConfigureAwait(false);
+            if (Users.EnsurePasswdEntry() is { } entry)
+            {
+                log.Info(1, "added /etc/passwd entry", ("entry", entry));
+            }
         }
-        finally
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            hookStop.Cancel();
-            await Task.WhenAll(hookTasks).ConfigureAwait(false);
-        }
-        if (stopSource.IsCancellationRequested)
-        {
-            log.Info(0, "stopped by signal");
-        }
-        return code;
-    }
-
-    private static void LogPrivateDirectory(GitEnvironment gitEnv, SyncOptions options, Log log)
-    {
-        var dir = gitEnv.Private;
-        log.Info(1, "private directory", ("path", dir.Path), ("placement", dir.Placement.ToString()));
-        foreach (var reason in dir.Unusable)
-        {
-            log.Info(1, "not usable for the private directory", ("reason", reason));
-        }
-        if (dir.Placement == Placement.Root)
-        {
-            log.Info(0, "neither $TMPDIR nor /dev/shm is writable; the private directory is under --root", ("path", dir.Path));
-        }
-        if (dir.StaleRemoved > 0)
-        {
-            log.Info(1, "removed private directories of dead git-sync processes", ("count", dir.StaleRemoved));
-        }
-        switch (gitEnv.Passwd)
-        {
-            case PasswdSource.NssWrapper:
-                log.Info(1, "no passwd entry for this uid; ssh gets one through nss_wrapper", ("uid", (long)Native.GetUid()));
-                break;
-            case PasswdSource.Missing when Auth.RepoUrl.IsSsh(options.Repo) || options.Signatures.SshAllowedSignersFile is not null:
-                log.Error($"uid {Native.GetUid()} has no passwd entry and libnss_wrapper.so is not installed: ssh and ssh-keygen will refuse to run",
-                    "install libnss-wrapper or use --add-user");
-                break;
+            log.Error(e.Message, "can't add user to /etc/passwd");
         }
     }
 
-    private static Signals RegisterSignals(SyncOptions options, Log log, CancellationTokenSource stop, SyncTrigger trigger)
+    /// <summary>The HTTP endpoint (<c>--http-bind</c>), serving once this returns; null when off.</summary>
+    private static async Task<HttpEndpoint?> StartHttpAsync(GitSyncOptions options, SyncStatus status, SyncTrigger trigger, SyncMetrics? metrics, PeerForwarder? peers, Log log, CancellationToken stop)
     {
-        var registrations = new List<PosixSignalRegistration>();
-        void Stop(PosixSignalContext context)
+        if (options.Http.Bind is null)
         {
-            context.Cancel = true;
-            log.Info(0, "caught signal, stopping", ("signal", context.Signal.ToString()));
-            try
-            {
-                stop.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-            }
+            return null;
         }
-        registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop));
-        registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop));
-        if (options.SyncSignal is int signum)
+        var push = options.Http.PushTrigger is null ? null : new PushTrigger(options.Http.PushTrigger, options.Sync.Ref, trigger, status, metrics, log, peers);
+        var pushMode = options.Http.PushTrigger is null ? "off" : options.Http.PushTrigger.SecretFile is null ? "unauthenticated" : "authenticated";
+        var endpoint = new HttpEndpoint(Bind.Parse(options.Http.Bind)!, options.Http.Limits, status, metrics, options.Http.Pprof, log,
+            new StatusPage(status, options.Sync.Repo, options.Sync.Ref, options.Sync.Link, pushMode, log.Redactor), push,
+            new Freshness(status, options.Http.MaxStaleness, options.Loop, TimeProvider.System));
+        try
         {
-            // PosixSignal's named values are negative abstractions; raw numbers are the real signal.
-            var signal = signum switch
-            {
-                1 => PosixSignal.SIGHUP,
-                2 => PosixSignal.SIGINT,
-                3 => PosixSignal.SIGQUIT,
-                15 => PosixSignal.SIGTERM,
-                _ => (PosixSignal)signum,
-            };
-            if (Native.UnignoreSignal(signum))
-            {
-                log.Info(1, "signal was inherited as ignored, listening to it anyway", ("signal", signum));
-            }
-            registrations.Add(PosixSignalRegistration.Create(signal, context =>
-            {
-                context.Cancel = true;
-                log.Info(1, "caught signal, syncing", ("signal", signum));
-                trigger.Fire();
-            }));
+            await endpoint.StartAsync(stop).ConfigureAwait(false);
         }
-        return new Signals(registrations);
+        catch
+        {
+            await endpoint.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        log.Info(0, "serving HTTP", ("endpoint", options.Http.Bind));
+        return endpoint;
     }
 
     private static string VersionText()
     {
         var info = typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
         return info;
-    }
-
-    private sealed class Signals(List<PosixSignalRegistration> registrations) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var r in registrations)
-            {
-                r.Dispose();
-            }
-        }
     }
 }

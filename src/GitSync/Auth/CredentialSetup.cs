@@ -1,8 +1,8 @@
 using System.Text;
-using GitSync.Cli;
 using GitSync.Git;
-using GitSync.Http;
 using GitSync.Logging;
+using GitSync.Metrics;
+using GitSync.Platform;
 
 namespace GitSync.Auth;
 
@@ -26,7 +26,6 @@ internal sealed class CredentialSetup : IAsyncDisposable
     private static readonly string[] SecretEnvironment =
         ["GITSYNC_PASSWORD", "GIT_SYNC_PASSWORD", "GITSYNC_GITHUB_APP_PRIVATE_KEY", "GITSYNC_CREDENTIAL"];
 
-    private readonly SyncOptions _options;
     private readonly AuthOptions _auth;
     private readonly Log _log;
     private readonly SyncMetrics? _metrics;
@@ -41,10 +40,12 @@ internal sealed class CredentialSetup : IAsyncDisposable
     private GitCli? _git;
     private IDictionary<string, string>? _environment;
 
-    public CredentialSetup(SyncOptions options, Log log, SyncMetrics? metrics, string privateDirectory, TimeProvider? time = null)
+    /// <param name="repo">--repo, as given (it may carry a credential).</param>
+    /// <param name="syncTimeout">The sync timeout; with <paramref name="longestWait"/>, how long a stored credential must last.</param>
+    /// <param name="longestWait">The longest wait between syncs.</param>
+    public CredentialSetup(AuthOptions auth, string repo, TimeSpan syncTimeout, TimeSpan longestWait, Log log, SyncMetrics? metrics, string privateDirectory, TimeProvider? time = null)
     {
-        _options = options;
-        _auth = options.Auth;
+        _auth = auth;
         _log = log;
         _metrics = metrics;
         _time = time ?? TimeProvider.System;
@@ -52,7 +53,7 @@ internal sealed class CredentialSetup : IAsyncDisposable
         // https://user:pass@host/… or https://TOKEN@host/…: the user part goes to the credential
         // cache, and the URL git is given (argv, origin in .git/config under --root, /status)
         // carries no secret.
-        var (url, username, password) = RepoUrl.SplitCredentials(options.Repo);
+        var (url, username, password) = RepoUrl.SplitCredentials(repo);
         Repo = url;
         if (username is not null && password is not null && (username.Length > 0 || password.Length > 0))
         {
@@ -66,9 +67,8 @@ internal sealed class CredentialSetup : IAsyncDisposable
             _urlCredential = (username, password);
         }
 
-        var longestWait = options.Period > options.InitPeriod ? options.Period : options.InitPeriod;
-        _cache = new GitCredentialCache(privateDirectory, options.SyncTimeout + longestWait + TimeSpan.FromMinutes(1), log);
-        SshSharing = SshConnections.Create(privateDirectory, longestWait, options.Verbosity);
+        _cache = new GitCredentialCache(privateDirectory, syncTimeout + longestWait + TimeSpan.FromMinutes(1), log, _time);
+        SshSharing = SshConnections.Create(privateDirectory, longestWait, log.Verbosity);
 
         if (_auth.AskpassUrl is not null || IsGitHubApp)
         {
@@ -116,7 +116,7 @@ internal sealed class CredentialSetup : IAsyncDisposable
                 RequireReadable(_auth.SshKnownHostsFile, "--ssh-known-hosts-file", "SSH known_hosts file");
             }
         }
-        var sshCommand = SshCommand.Build(_auth, callerCommand, _options.Verbosity, keyFiles, SshSharing);
+        var sshCommand = SshCommand.Build(_auth, callerCommand, _log.Verbosity, keyFiles, SshSharing);
         environment["GIT_SSH_COMMAND"] = sshCommand;
         _environment = environment;
         _log.Info(2, "set up git SSH", ("GIT_SSH_COMMAND", sshCommand));

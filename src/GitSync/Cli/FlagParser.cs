@@ -1,7 +1,6 @@
-namespace GitSync.Cli;
+using GitSync.Platform;
 
-/// <summary>A configuration mistake; the message names the flag and is shown as one line.</summary>
-internal sealed class ConfigException(string message) : Exception(message);
+namespace GitSync.Cli;
 
 /// <summary>Where a flag's value came from.</summary>
 internal enum ValueSource
@@ -99,7 +98,9 @@ internal sealed class FlagParser
             var flag = Resolve(arg, name, ref value);
             if (flag is null)
             {
-                throw new ConfigException($"unknown flag: {arg.Split('=')[0]}");
+                var token = arg.Split('=')[0];
+                var hint = FlagSuggestions.ForFlag(name, token.StartsWith("--", StringComparison.Ordinal) ? "--" : "-");
+                throw new ConfigException($"unknown flag: {token}" + (hint is null ? "" : $" (did you mean {hint}?)"));
             }
             if (value is null)
             {

@@ -11,26 +11,26 @@ namespace GitSync.Cli;
 /// </summary>
 internal static class RestrictedProfile
 {
-    public static IEnumerable<string> Warnings(SyncOptions options)
+    public static IEnumerable<string> Warnings(GitSyncOptions options)
     {
         if (options.AddUser)
         {
             yield return "--add-user writes /etc/passwd, which a read-only root filesystem (readOnlyRootFilesystem: true) refuses; "
                 + "it is not needed there: for a UID without a passwd entry git-sync gives ssh one through nss_wrapper";
         }
-        var linkDir = Path.GetDirectoryName(options.Link);
-        if (linkDir is not null && !IsUnder(linkDir, options.Root))
+        var linkDir = Path.GetDirectoryName(options.Sync.Link);
+        if (linkDir is not null && !IsUnder(linkDir, options.Sync.Root))
         {
-            yield return $"--link {options.Link} is outside --root: under a read-only root filesystem {linkDir} must be a writable volume";
+            yield return $"--link {options.Sync.Link} is outside --root: under a read-only root filesystem {linkDir} must be a writable volume";
         }
-        foreach (var (flag, path) in new[] { ("--touch-file", options.TouchFile), ("--error-file", options.ErrorFile) })
+        foreach (var (flag, path) in new[] { ("--touch-file", options.Loop.TouchFile), ("--error-file", options.Loop.ErrorFile) })
         {
-            if (path is not null && !IsUnder(path, options.Root))
+            if (path is not null && !IsUnder(path, options.Sync.Root))
             {
                 yield return $"{flag} {path} is outside --root: under a read-only root filesystem its directory must be a writable volume";
             }
         }
-        if (options.HttpBind is { } bind && Port(bind) is int port and > 0 and < 1024)
+        if (options.Http.Bind is { } bind && Port(bind) is int port and > 0 and < 1024)
         {
             yield return $"--http-bind {bind} uses port {port}: a port below 1024 needs CAP_NET_BIND_SERVICE, which the restricted profile drops "
                 + "(unless the runtime lowers net.ipv4.ip_unprivileged_port_start); use a port of 1024 or more";

@@ -1,4 +1,3 @@
-using GitSync.Cli;
 using GitSync.Logging;
 using GitSync.Platform;
 

@@ -1,5 +1,5 @@
-using GitSync.Cli;
 using GitSync.Logging;
+using GitSync.Platform;
 
 namespace GitSync.Hooks;
 

@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using GitSync.Cli;
 using GitSync.Logging;
+using GitSync.Metrics;
 using GitSync.Sync;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -52,13 +52,13 @@ internal sealed class HttpEndpoint : IAsyncDisposable
     private readonly bool _pprof;
     private readonly StatusPage? _status;
     private readonly PushTrigger? _push;
-    private readonly Trust.Freshness? _freshness;
+    private readonly Freshness? _freshness;
     private readonly Log _log;
     private readonly ConnectionGate _gate;
     private readonly CancellationTokenSource _stop = new();
     private KestrelServer? _server;
 
-    public HttpEndpoint(Bind bind, HttpLimits limits, SyncStatus sync, SyncMetrics? metrics, bool pprof, Log log, StatusPage? status = null, PushTrigger? push = null, Trust.Freshness? freshness = null)
+    public HttpEndpoint(Bind bind, HttpLimits limits, SyncStatus sync, SyncMetrics? metrics, bool pprof, Log log, StatusPage? status = null, PushTrigger? push = null, Freshness? freshness = null)
     {
         _bind = bind;
         _limits = limits;
@@ -170,7 +170,7 @@ internal sealed class HttpEndpoint : IAsyncDisposable
                 var body = !ready ? NotReady : stale is null ? Ok : Encoding.UTF8.GetBytes(stale);
                 await exchange.AnswerAsync(ready && stale is null ? 200 : 503, Text, body, _stop.Token).ConfigureAwait(false);
             }
-            else if (path == Trust.Freshness.LivenessPath && _freshness is not null)
+            else if (path == Freshness.LivenessPath && _freshness is not null)
             {
                 var wedged = _freshness.WedgedReason();
                 await exchange.AnswerAsync(wedged is null ? 200 : 503, Text, wedged is null ? Ok : Encoding.UTF8.GetBytes(wedged), _stop.Token).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using GitSync.Logging;
+using GitSync.Metrics;
 using Microsoft.AspNetCore.Http;
 
 namespace GitSync.Http;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using GitSync.Cli;
+using GitSync.Git;
 
 namespace GitSync.Http;
 
@@ -30,13 +30,13 @@ internal static class PushPayload
     /// <param name="body">The raw request body.</param>
     /// <param name="contentType">The request's Content-Type (GitHub can send form-encoded payloads).</param>
     /// <param name="wantedRef">The <c>--ref</c> being synced.</param>
-    public static PushDecision Decide(string? eventName, ReadOnlyMemory<byte> body, string? contentType, string wantedRef)
+    public static PushDecision Decide(string? eventName, ReadOnlyMemory<byte> body, string? contentType, GitRef wantedRef)
     {
         if (string.Equals(eventName, "ping", StringComparison.OrdinalIgnoreCase))
         {
             return PushDecision.Ignore("ping");
         }
-        if (GitRef.IsFullHash(wantedRef))
+        if (wantedRef.IsHash)
         {
             // A pushed commit may be the one we wait for; the loop knows whether it still waits.
             return PushDecision.Queue("ref is a commit hash");
@@ -75,9 +75,9 @@ internal static class PushPayload
     /// <paramref name="wantedRef"/> resolves to. <paramref name="defaultBranch"/> is the remote's
     /// default branch when the payload says (it is what HEAD means).
     /// </summary>
-    internal static PushDecision DecideRef(string pushedRef, string? defaultBranch, string wantedRef)
+    internal static PushDecision DecideRef(string pushedRef, string? defaultBranch, GitRef wantedRef)
     {
-        if (wantedRef == "HEAD")
+        if (wantedRef.Kind == RefKind.Head)
         {
             // HEAD is a symbolic ref to a branch: only a branch push can move it.
             if (!pushedRef.StartsWith("refs/heads/", StringComparison.Ordinal))
@@ -92,23 +92,9 @@ internal static class PushPayload
                 ? PushDecision.Queue($"push to {pushedRef} (the default branch)")
                 : PushDecision.Ignore($"push to {pushedRef} does not move HEAD (default branch {defaultBranch})");
         }
-        if (wantedRef.StartsWith("refs/", StringComparison.Ordinal))
-        {
-            return pushedRef == wantedRef
-                ? PushDecision.Queue($"push to {pushedRef}")
-                : PushDecision.Ignore($"push to {pushedRef} does not move {wantedRef}");
-        }
-        // A short name resolves the way git resolves it (refs/X, refs/tags/X, refs/heads/X,
-        // refs/remotes/X, refs/remotes/X/HEAD): a push to any of them may move it.
-        string[] candidates =
-        [
-            "refs/" + wantedRef,
-            "refs/tags/" + wantedRef,
-            "refs/heads/" + wantedRef,
-            "refs/remotes/" + wantedRef,
-            "refs/remotes/" + wantedRef + "/HEAD",
-        ];
-        return Array.IndexOf(candidates, pushedRef) >= 0
+        // The ref resolves to the first of its candidates the remote has: a push to any of
+        // them may move it.
+        return wantedRef.Candidates.Contains(pushedRef)
             ? PushDecision.Queue($"push to {pushedRef}")
             : PushDecision.Ignore($"push to {pushedRef} does not move {wantedRef}");
     }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using GitSync.Git;
 using GitSync.Logging;
 using GitSync.Sync;
 
@@ -11,7 +12,7 @@ namespace GitSync.Http;
 /// succeeded and the last one published, the last error (redacted, kept with its time after later
 /// successes), the consecutive failures, counts, and the last push trigger request.
 /// </summary>
-internal sealed class StatusPage(SyncStatus status, string repo, string gitRef, string link, string pushTrigger, Redactor redactor)
+internal sealed class StatusPage(SyncStatus status, string repo, GitRef gitRef, string link, string pushTrigger, Redactor redactor)
 {
     public const string Path = "/status";
 
@@ -23,7 +24,7 @@ internal sealed class StatusPage(SyncStatus status, string repo, string gitRef, 
         {
             w.WriteStartObject();
             w.WriteString("repo", redactor.Redact(repo));
-            w.WriteString("ref", gitRef);
+            w.WriteString("ref", gitRef.Text);
             w.WriteString("link", link);
             w.WriteBoolean("ready", status.IsReady);
             WriteOrNull(w, "hash", s.Hash);

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using GitSync.Cli;
 using GitSync.Logging;
+using GitSync.Platform;
 
 namespace GitSync.Http;
 

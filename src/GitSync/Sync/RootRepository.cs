@@ -1,4 +1,3 @@
-using GitSync.Cli;
 using GitSync.Git;
 using GitSync.Logging;
 using GitSync.Platform;
@@ -130,7 +129,7 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
     /// </summary>
     public async Task<string?> ProbeRemoteAsync(CancellationToken ct)
     {
-        var result = await git.RunAsync(Path, ["ls-remote", "--", options.Repo, options.Ref], ct, check: false).ConfigureAwait(false);
+        var result = await git.RunAsync(Path, ["ls-remote", "--", options.Repo, options.Ref.Text], ct, check: false).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
             return null;
@@ -144,10 +143,10 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
     /// </summary>
     public async Task<string> FetchAsync(CancellationToken ct)
     {
-        if (options.RefIsHash && await HasCommitAsync(options.Ref, ct).ConfigureAwait(false))
+        if (options.Ref.IsHash && await HasCommitAsync(options.Ref.Text, ct).ConfigureAwait(false))
         {
             // A known commit needs no network round trip; a hash never moves.
-            return options.Ref;
+            return options.Ref.Text;
         }
         // With --filter the fetch goes through the origin remote (whose URL EnsureOriginAsync
         // keeps equal to --repo) instead of the URL: git records a partial clone against the
@@ -179,9 +178,9 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
         // separator a ref such as "--upload-pack=<command>" would be read as an option.
         args.Add("--");
         args.Add(remote);
-        args.Add(options.Ref);
+        args.Add(options.Ref.Text);
         string? hint = null;
-        if (GitRef.LooksLikeAbbreviatedHash(options.Ref))
+        if (options.Ref.LooksLikeAbbreviatedHash)
         {
             hint = "abbreviated commit hashes are not supported as --ref; give the full 40-character hash";
         }
@@ -200,7 +199,7 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
 
     private async Task<bool> HasCommitAsync(string hash, CancellationToken ct)
     {
-        // The hash is a validated full hex hash (RefIsHash); --end-of-options all the same.
+        // The hash is a validated full hex hash (GitRef.IsHash); --end-of-options all the same.
         var r = await git.RunAsync(Path, ["cat-file", "-e", "--end-of-options", hash + "^{commit}"], ct, check: false).ConfigureAwait(false);
         return r.ExitCode == 0;
     }
@@ -270,46 +269,4 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
     /// <summary>Points the root's own branch at the commit, so it stays reachable for gc.</summary>
     public Task ResetSoftAsync(string hash, CancellationToken ct)
         => git.RunAsync(Path, ["reset", "--soft", hash, "--"], ct);
-}
-
-/// <summary>Reads <c>git ls-remote</c> output the way git's fetch resolves a short ref name.</summary>
-internal static class RemoteRefs
-{
-    public static string? Resolve(string wanted, string lsRemoteOutput)
-    {
-        var refs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in lsRemoteOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var tab = line.IndexOf('\t');
-            if (tab <= 0)
-            {
-                continue;
-            }
-            refs[line[(tab + 1)..].Trim()] = line[..tab].Trim();
-        }
-        // git's rev-parse rules, in order: the name itself, refs/, tags, heads, remotes.
-        string[] candidates =
-        [
-            wanted,
-            "refs/" + wanted,
-            "refs/tags/" + wanted,
-            "refs/heads/" + wanted,
-            "refs/remotes/" + wanted,
-            "refs/remotes/" + wanted + "/HEAD",
-        ];
-        foreach (var name in candidates)
-        {
-            if (refs.TryGetValue(name + "^{}", out var peeled))
-            {
-                return peeled;
-            }
-            if (refs.TryGetValue(name, out var hash))
-            {
-                // An annotated tag without a peeled line yields the tag object's hash, which
-                // never equals a commit hash: the caller then fetches, which is still correct.
-                return hash;
-            }
-        }
-        return null;
-    }
 }

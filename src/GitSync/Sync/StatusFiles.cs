@@ -1,12 +1,11 @@
 using System.Text.Json;
-using GitSync.Cli;
 using GitSync.Logging;
 using GitSync.Platform;
 
 namespace GitSync.Sync;
 
 /// <summary>The touch file and the error file that other processes watch.</summary>
-internal sealed class StatusFiles(SyncOptions options, Log log)
+internal sealed class StatusFiles(LoopOptions options, Log log)
 {
     public void Touch()
     {

@@ -86,6 +86,13 @@ internal sealed class SyncStatus(TimeProvider clock)
         }
     }
 
+    /// <summary>What the freshness gauges of <c>/metrics</c> show.</summary>
+    public (DateTimeOffset? LastSuccess, int ConsecutiveFailures, string? Hash) Gauges()
+    {
+        var now = Current;
+        return (now.LastSuccess, now.ConsecutiveFailures, now.Hash);
+    }
+
     /// <summary>
     /// From when on the loop counts as quiet: the time of its last step, plus however long that
     /// step said it would legitimately take (a wait of known length); never while it waits with

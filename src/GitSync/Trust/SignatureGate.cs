@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
-using GitSync.Cli;
 using GitSync.Git;
-using GitSync.Http;
 using GitSync.Logging;
+using GitSync.Metrics;
 using GitSync.Platform;
 
 namespace GitSync.Trust;
@@ -21,7 +20,9 @@ internal sealed class SignatureGate : IDisposable
     private const string PgpBegin = "-----BEGIN PGP SIGNATURE-----";
 
     private readonly SignatureOptions _options;
-    private readonly SyncOptions _sync;
+    private readonly string _root;
+    private readonly GitRef _ref;
+    private readonly string _gitPath;
     private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly string _privateDir;
     private readonly Log _log;
@@ -32,12 +33,17 @@ internal sealed class SignatureGate : IDisposable
     private GitCli? _git;
     private int _generation;
 
+    /// <param name="root">The repository in --root, where git verifies.</param>
+    /// <param name="gitRef">--ref: in tag mode, the tag whose signature counts.</param>
+    /// <param name="gitPath">The git executable.</param>
     /// <param name="environment">The environment every git child gets (the private git config).</param>
     /// <param name="privateDir">git-sync's private 0700 directory: the GnuPG homes go there.</param>
-    public SignatureGate(SyncOptions sync, IReadOnlyDictionary<string, string> environment, string privateDir, Log log, SyncMetrics? metrics)
+    public SignatureGate(SignatureOptions options, string root, GitRef gitRef, string gitPath, IReadOnlyDictionary<string, string> environment, string privateDir, Log log, SyncMetrics? metrics)
     {
-        _sync = sync;
-        _options = sync.Signatures;
+        _root = root;
+        _ref = gitRef;
+        _gitPath = gitPath;
+        _options = options;
         _environment = environment;
         _privateDir = privateDir;
         _log = log;
@@ -83,7 +89,7 @@ internal sealed class SignatureGate : IDisposable
         if (_options.Mode == SignatureMode.Commit)
         {
             // The commit object is all verify-commit needs, and a shallow or blob-less fetch has it.
-            var commit = await git.RunAsync(_sync.Root, ["cat-file", "commit", hash], ct).ConfigureAwait(false);
+            var commit = await git.RunAsync(_root, ["cat-file", "commit", hash], ct).ConfigureAwait(false);
             var kind = CommitSignatureKind(commit.Stdout);
             var (result, reason) = await RunVerifyAsync(git, kind, ["verify-commit", "--raw", hash], ct).ConfigureAwait(false);
             return ("commit", hash, result, reason);
@@ -91,25 +97,25 @@ internal sealed class SignatureGate : IDisposable
 
         // Tag mode: FETCH_HEAD (not peeled) is the object the remote's ref names; only an
         // annotated tag object carries a signature of its own.
-        var fetched = (await git.RunAsync(_sync.Root, ["rev-parse", "--verify", "FETCH_HEAD"], ct).ConfigureAwait(false)).Stdout.Trim();
-        var type = (await git.RunAsync(_sync.Root, ["cat-file", "-t", fetched], ct).ConfigureAwait(false)).Stdout.Trim();
+        var fetched = (await git.RunAsync(_root, ["rev-parse", "--verify", "FETCH_HEAD"], ct).ConfigureAwait(false)).Stdout.Trim();
+        var type = (await git.RunAsync(_root, ["cat-file", "-t", fetched], ct).ConfigureAwait(false)).Stdout.Trim();
         if (type != "tag")
         {
-            return ("tag", _sync.Ref, VerificationResult.Unsigned,
-                $"--ref {_sync.Ref} is not an annotated tag (it names a {type}); --verify-signatures=tag needs a signed annotated tag");
+            return ("tag", _ref.Text, VerificationResult.Unsigned,
+                $"--ref {_ref} is not an annotated tag (it names a {type}); --verify-signatures=tag needs a signed annotated tag");
         }
-        var peeled = (await git.RunAsync(_sync.Root, ["rev-parse", "--verify", fetched + "^{commit}"], ct).ConfigureAwait(false)).Stdout.Trim();
+        var peeled = (await git.RunAsync(_root, ["rev-parse", "--verify", fetched + "^{commit}"], ct).ConfigureAwait(false)).Stdout.Trim();
         if (peeled != hash)
         {
-            return ("tag", fetched, VerificationResult.Error, $"tag {_sync.Ref} points at {peeled}, not at the commit to publish ({hash})");
+            return ("tag", fetched, VerificationResult.Error, $"tag {_ref} points at {peeled}, not at the commit to publish ({hash})");
         }
-        var tag = await git.RunAsync(_sync.Root, ["cat-file", "tag", fetched], ct).ConfigureAwait(false);
+        var tag = await git.RunAsync(_root, ["cat-file", "tag", fetched], ct).ConfigureAwait(false);
         var tagKind = tag.Stdout.Contains(SshBegin, StringComparison.Ordinal) ? SignatureKind.Ssh
             : tag.Stdout.Contains(PgpBegin, StringComparison.Ordinal) ? SignatureKind.OpenPgp
             : tag.Stdout.Contains("-----BEGIN ", StringComparison.Ordinal) ? SignatureKind.Other
             : SignatureKind.None;
         var (tagResult, tagReason) = await RunVerifyAsync(git, tagKind, ["verify-tag", "--raw", fetched], ct).ConfigureAwait(false);
-        return ($"tag {_sync.Ref}", fetched, tagResult, tagReason);
+        return ($"tag {_ref}", fetched, tagResult, tagReason);
     }
 
     private async Task<(VerificationResult, string)> RunVerifyAsync(GitCli git, SignatureKind kind, string[] verify, CancellationToken ct)
@@ -135,7 +141,7 @@ internal sealed class SignatureGate : IDisposable
             "-c", "gpg.minTrustLevel=undefined",
             .. verify,
         ];
-        var run = await git.RunAsync(_sync.Root, args, ct, check: false).ConfigureAwait(false);
+        var run = await git.RunAsync(_root, args, ct, check: false).ConfigureAwait(false);
         var output = run.Stdout + run.Stderr;
         return kind == SignatureKind.Ssh ? SignatureOutput.Ssh(run.ExitCode, output) : SignatureOutput.Gpg(run.ExitCode, output);
     }
@@ -244,7 +250,7 @@ internal sealed class SignatureGate : IDisposable
         }
         _gnupgHome = home;
         _keyringDigest = keyringDigest;
-        _git = new GitCli(_sync.GitPath, env, _log);
+        _git = new GitCli(_gitPath, env, _log);
     }
 
     private static byte[] Digest(string path, string flag)
