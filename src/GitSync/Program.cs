@@ -99,7 +99,10 @@ internal static class Program
         Filesystem.CreateDirectory(options.Sync.Root, "the --root directory");
         var status = new SyncStatus();
         metrics?.Observe(status.Gauges);
-        await using var endpoint = await StartHttpAsync(options, status, trigger, metrics, log, stopSource.Token).ConfigureAwait(false);
+        // Only a fan-out needs an HTTP client and its background loop.
+        await using var peers = options.Http.PushTrigger is not { Peers.Count: > 0 } ? null
+            : new PeerForwarder(options.Http.PushTrigger.Peers, OwnEndpoints.From(Bind.Parse(options.Http.Bind!)!), metrics, log);
+        await using var endpoint = await StartHttpAsync(options, status, trigger, metrics, peers, log, stopSource.Token).ConfigureAwait(false);
 
         // Only a webhook needs an HTTP client: without one its code pages are never touched.
         using var http = options.Hooks.Webhook is null ? null : OutboundHttp.Create();
@@ -140,13 +143,13 @@ internal static class Program
     }
 
     /// <summary>The HTTP endpoint (<c>--http-bind</c>), serving once this returns; null when off.</summary>
-    private static async Task<HttpEndpoint?> StartHttpAsync(GitSyncOptions options, SyncStatus status, SyncTrigger trigger, SyncMetrics? metrics, Log log, CancellationToken stop)
+    private static async Task<HttpEndpoint?> StartHttpAsync(GitSyncOptions options, SyncStatus status, SyncTrigger trigger, SyncMetrics? metrics, PeerForwarder? peers, Log log, CancellationToken stop)
     {
         if (options.Http.Bind is null)
         {
             return null;
         }
-        var push = options.Http.PushTrigger is null ? null : new PushTrigger(options.Http.PushTrigger, options.Sync.Ref, trigger, status, metrics, log);
+        var push = options.Http.PushTrigger is null ? null : new PushTrigger(options.Http.PushTrigger, options.Sync.Ref, trigger, status, metrics, log, peers);
         var pushMode = options.Http.PushTrigger is null ? "off" : options.Http.PushTrigger.SecretFile is null ? "unauthenticated" : "authenticated";
         var endpoint = new HttpEndpoint(Bind.Parse(options.Http.Bind)!, options.Http.Limits, status, metrics, options.Http.Pprof, log,
             new StatusPage(status, options.Sync.Repo, options.Sync.Ref, options.Sync.Link, pushMode, log.Redactor), push,

@@ -177,6 +177,7 @@ internal static class FlagTable
     public static readonly Flag PushTriggerMaxBodyBytes = F("push-trigger-max-body-bytes", FlagType.Int, "1048576", "The largest request body /trigger reads; larger ones are answered 413.", "http") with { Env = ["GITSYNC_PUSH_TRIGGER_MAX_BODY_BYTES"], Shown = new Shown("pushTriggerLimits.maxBodyBytes", o => o.Http.PushTrigger?.MaxBodyBytes) };
     public static readonly Flag PushTriggerRateLimit = F("push-trigger-rate-limit", FlagType.Int, "5", "/trigger requests per second accepted from one source address after its burst (IPv6: per /64); more are answered 429. 0 turns the limit off.", "http") with { Env = ["GITSYNC_PUSH_TRIGGER_RATE_LIMIT"], Shown = new Shown("pushTriggerLimits.rateLimit", o => o.Http.PushTrigger?.RatePerSecond) };
     public static readonly Flag PushTriggerBurst = F("push-trigger-burst", FlagType.Int, "50", "/trigger requests one source address may send at once before --push-trigger-rate-limit applies.", "http") with { Env = ["GITSYNC_PUSH_TRIGGER_BURST"], Shown = new Shown("pushTriggerLimits.burst", o => o.Http.PushTrigger?.Burst) };
+    public static readonly Flag PushTriggerPeers = F("push-trigger-peers", FlagType.String, "", "Other replicas to pass each authenticated /trigger request on to, as a comma-separated list of HOST:PORT ([::1]:8080 for IPv6); a name is resolved at every forward, so a headless Service reaches every pod. Forwards carry the original credentials and body, run in the background, and are never forwarded again.", "http") with { Env = ["GITSYNC_PUSH_TRIGGER_PEERS"], Shown = new Shown("pushTriggerPeers", o => o.Http.PushTrigger?.Peers.Select(p => p.ToString()).ToArray() ?? []) };
 
     // Output.
     public static readonly Flag Verbose = F("verbose", FlagType.Int, "0", "Log verbosity: 0 updates, 2 the loop, 5 every git command, 6 their output, 9 tracing.", "output") with { Short = 'v', Env = ["GITSYNC_VERBOSE"], Shown = new Shown("verbosity", o => o.Verbosity) };
@@ -265,6 +266,7 @@ internal static class FlagTable
         PushTriggerMaxBodyBytes,
         PushTriggerRateLimit,
         PushTriggerBurst,
+        PushTriggerPeers,
         Verbose,
         Version,
         Help,

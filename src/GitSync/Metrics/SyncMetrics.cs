@@ -16,6 +16,7 @@ internal sealed class SyncMetrics
     private readonly Counter _hookRuns;
     private readonly Counter _pushTriggers;
     private readonly Counter _pushTriggerRejections;
+    private readonly Counter _pushTriggerForwards;
     private readonly Counter _signatureVerifications;
     private readonly Gauge _lastSuccess;
     private readonly Gauge _consecutiveFailures;
@@ -43,6 +44,8 @@ internal sealed class SyncMetrics
             new CounterConfiguration { LabelNames = ["source", "result"] });
         _pushTriggerRejections = factory.CreateCounter("git_sync_push_trigger_rejected_total", "How many push trigger requests were rejected, partitioned by reason",
             new CounterConfiguration { LabelNames = ["reason"] });
+        _pushTriggerForwards = factory.CreateCounter("git_sync_push_trigger_forwards_total", "How many push deliveries were forwarded to peers, partitioned by result (delivered, rejected, error, timeout, unresolved, dropped)",
+            new CounterConfiguration { LabelNames = ["result"] });
         _signatureVerifications = factory.CreateCounter("git_sync_signature_verifications_total", "How many signature verifications completed, partitioned by result (valid, unsigned, untrusted, bad, expired, error)",
             new CounterConfiguration { LabelNames = ["result"] });
         _lastSuccess = factory.CreateGauge("git_sync_last_success_timestamp_seconds", "When the last successful sync finished, in seconds since the epoch (0 before the first)");
@@ -103,4 +106,7 @@ internal sealed class SyncMetrics
 
     /// <summary>Why a push trigger request was rejected (unauthorized, rate_limited, too_large, …).</summary>
     public void PushTriggerRejected(string reason) => _pushTriggerRejections.WithLabels(reason).Inc();
+
+    /// <summary>One forward of a delivery to a peer (or a delivery dropped before any): delivered, rejected, error, timeout, unresolved or dropped.</summary>
+    public void PushTriggerForward(string result) => _pushTriggerForwards.WithLabels(result).Inc();
 }
