@@ -60,7 +60,8 @@ internal static class Program
         }
         catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAccessException or GitException or InvalidOperationException)
         {
-            log.Error(e.Message, "fatal error");
+            var failure = FailureClassifier.Default.Classify(e);
+            log.Error(e.Message, "fatal error", ("class", failure.Class.Name), ("hint", failure.Hint));
             StatusFiles.WriteConfigError(options.Loop.ErrorFile, "ERROR: " + e.Message);
             return 1;
         }
@@ -159,6 +160,7 @@ internal static class Program
         var loop = new SyncLoop(options.Sync, options.Loop, options.Hooks.PrePublishHook?.Backoff ?? TimeSpan.Zero, engine, git, trigger, status, metrics, new StatusFiles(options.Loop, log), log)
         {
             BeforeSync = (force, ct) => credentials.RefreshAsync(git, force, ct),
+            Classifier = new FailureClassifier(SshCommand.KeyFiles(options.Auth, Environment.GetEnvironmentVariable("GIT_SSH_COMMAND"))),
             Published = (worktree, hash, _) =>
             {
                 foreach (var runner in runners)

@@ -29,6 +29,9 @@ internal sealed class SyncLoop(
     /// <summary>Called after each update with the served hash (hooks subscribe here).</summary>
     public Func<string, string, CancellationToken, Task>? Published { get; init; }
 
+    /// <summary>Puts each failure into its class (for the log, the error file, /status and the failure metric).</summary>
+    public FailureClassifier Classifier { get; init; } = FailureClassifier.Default;
+
     /// <summary>For --one-time: waits for the hooks' first runs; true when all succeeded.</summary>
     public Func<CancellationToken, Task<bool>>? WaitForHooks { get; init; }
 
@@ -64,8 +67,11 @@ internal sealed class SyncLoop(
                 // A gate, not a failure: keep serving the old tree and ask again after the
                 // hook's backoff (a newer hash, if any, takes this one's place).
                 metrics?.HookRun(e.HookName, success: false);
-                log.Error(e.Message, "not publishing, will retry", ("hash", e.Hash));
-                files.WriteError("pre-publish hook failed", e.Message);
+                var refused = new Failure(FailureClass.PrePublishRefused, e.Message);
+                log.Error(e.Message, "not publishing, will retry", ("hash", e.Hash), ("class", refused.Class.Name), ("hint", refused.Hint));
+                files.WriteError("pre-publish hook failed", e.Message, refused);
+                metrics?.Failure(refused.Class.Name);
+                status.Refused(e.Message, refused);
                 if (options.OneTime)
                 {
                     return 1;
@@ -80,20 +86,22 @@ internal sealed class SyncLoop(
             {
                 status.Beat();
                 var message = e is OperationCanceledException ? $"sync timed out after {Duration.Format(options.SyncTimeout)}" : e.Message;
+                var failure = e is OperationCanceledException ? new Failure(FailureClass.SyncTimeout, message) : Classifier.Classify(e);
                 // The error file first: whoever sees the failure counted (in /metrics or /status)
                 // finds its file already written.
-                files.WriteError("error syncing repo, will retry", message);
+                files.WriteError("error syncing repo, will retry", message, failure);
+                metrics?.Failure(failure.Class.Name);
                 metrics?.Sync("error", Stopwatch.GetElapsedTime(started));
-                status.Failed(message);
+                status.Failed(message, failure);
                 failures++;
                 fullCheck = true;
                 var budget = initPhase ? options.InitMaxFailures : options.MaxFailures;
                 if (budget >= 0 && failures > budget)
                 {
-                    log.Error(message, "too many failures, aborting", ("failCount", failures));
+                    log.Error(message, "too many failures, aborting", ("failCount", failures), ("class", failure.Class.Name), ("hint", failure.Hint));
                     return 1;
                 }
-                log.Error(message, "error syncing repo, will retry", ("failCount", failures));
+                log.Error(message, "error syncing repo, will retry", ("failCount", failures), ("class", failure.Class.Name), ("hint", failure.Hint));
                 if (!await WaitAsync(initPhase ? options.InitPeriod : options.Period, stop).ConfigureAwait(false))
                 {
                     return 0;
