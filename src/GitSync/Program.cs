@@ -60,8 +60,15 @@ internal static class Program
         }
         catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAccessException or GitException or InvalidOperationException)
         {
-            var failure = FailureClassifier.Default.Classify(e);
-            log.Error(e.Message, "fatal error", ("class", failure.Class.Name), ("hint", failure.Hint));
+            if (e is ConfigException)
+            {
+                log.Error(e.Message, "fatal error");
+            }
+            else
+            {
+                var failure = FailureClassifier.Default.Classify(e);
+                log.Error(e.Message, "fatal error", ("class", failure.Class.Name), ("hint", failure.Hint));
+            }
             StatusFiles.WriteConfigError(options.Loop.ErrorFile, "ERROR: " + e.Message);
             return 1;
         }
