@@ -45,7 +45,7 @@ internal static class Program
                     await Console.Error.WriteLineAsync("WARNING: " + warning).ConfigureAwait(false);
                 }
                 Console.Out.WriteLine(EffectiveConfiguration.Render(request.Options!));
-                return 0;
+                return request.Probe ? await ProbeAsync(request.Options!).ConfigureAwait(false) : 0;
         }
 
         var options = request.Options!;
@@ -208,6 +208,19 @@ internal static class Program
             log.Info(0, "stopped by signal");
         }
         return code;
+    }
+
+    /// <summary><c>--check --probe</c>: one line per problem, in the failure catalogue's terms; exit 1 if any.</summary>
+    private static async Task<int> ProbeAsync(GitSyncOptions options)
+    {
+        var problems = await Preflight.RunAsync(options.Sync, options.Auth, CancellationToken.None).ConfigureAwait(false);
+        var redactor = new Redactor();
+        redactor.AddSecret(options.Auth.Password);
+        foreach (var p in problems)
+        {
+            await Console.Error.WriteLineAsync($"ERROR: {p.Class.Name}: {redactor.Redact(p.Detail)} ({redactor.Redact(p.Hint)})").ConfigureAwait(false);
+        }
+        return problems.Count == 0 ? 0 : 1;
     }
 
     private static void LogPrivateDirectory(GitEnvironment gitEnv, GitSyncOptions options, Log log)

@@ -151,6 +151,7 @@ internal static class FlagTable
         new Flag("help", FlagType.Bool, "false", "Print help and exit.") { Short = 'h', Section = "output" },
         new Flag("man", FlagType.Bool, "false", "Print the full manual and exit.") { Section = "output" },
         new Flag("check", FlagType.Bool, "false", "Validate the flags and environment, print the effective configuration as JSON (secrets masked) and exit: 0 if valid, 1 if not.") { Section = "output" },
+        new Flag("probe", FlagType.Bool, "false", "With --check, run where the sync will run: also check the SSH key files, the known_hosts entry of the repo's host, that the host name resolves and that its port answers.") { Section = "output" },
 
         // v3 spellings: accepted, warned about, mapped onto their replacements.
         Old("branch", FlagType.String, "--ref", "The branch to sync (v3).", "GIT_SYNC_BRANCH"),

@@ -20,7 +20,8 @@ internal enum CliAction
 }
 
 /// <summary>The result of reading the command line: an action, the options, and warnings to log.</summary>
-internal sealed record CliRequest(CliAction Action, GitSyncOptions? Options, IReadOnlyList<string> Warnings);
+/// <param name="Probe"><c>--check --probe</c>: also check what the sync would meet (key files, known_hosts, the network).</param>
+internal sealed record CliRequest(CliAction Action, GitSyncOptions? Options, IReadOnlyList<string> Warnings, bool Probe = false);
 
 /// <summary>
 /// Converts raw flag values into a validated <see cref="GitSyncOptions"/>. Every problem is a
@@ -95,7 +96,12 @@ internal sealed class OptionsBuilder
             return new CliRequest(CliAction.Version, null, builder._warnings);
         }
         var options = builder.BuildOptions();
-        return new CliRequest(builder.Bool("check") ? CliAction.Check : CliAction.Run, options, builder._warnings);
+        var check = builder.Bool("check");
+        if (builder.Bool("probe") && !check)
+        {
+            throw new ConfigException("invalid flag: --probe only goes with --check");
+        }
+        return new CliRequest(check ? CliAction.Check : CliAction.Run, options, builder._warnings, check && builder.Bool("probe"));
     }
 
     private void CheckTypes()
