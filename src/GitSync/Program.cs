@@ -45,7 +45,7 @@ internal static class Program
                     await Console.Error.WriteLineAsync("WARNING: " + warning).ConfigureAwait(false);
                 }
                 Console.Out.WriteLine(EffectiveConfiguration.Render(request.Options!));
-                return 0;
+                return request.Probe ? await ProbeAsync(request.Options!).ConfigureAwait(false) : 0;
         }
 
         var options = request.Options!;
@@ -60,7 +60,15 @@ internal static class Program
         }
         catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAccessException or GitException or InvalidOperationException)
         {
-            log.Error(e.Message, "fatal error");
+            if (e is ConfigException)
+            {
+                log.Error(e.Message, "fatal error");
+            }
+            else
+            {
+                var failure = FailureClassifier.Default.Classify(e);
+                log.Error(e.Message, "fatal error", ("class", failure.Class.Name), ("hint", failure.Hint));
+            }
             StatusFiles.WriteConfigError(options.Loop.ErrorFile, "ERROR: " + e.Message);
             return 1;
         }
@@ -117,8 +125,22 @@ internal static class Program
         var loop = new SyncLoop(options.Sync, options.Loop, engine, git, trigger, status, metrics, new StatusFiles(options.Loop, log), log)
         {
             BeforeSync = (force, ct) => credentials.RefreshAsync(git, force, ct),
+            Classifier = new FailureClassifier(SshCommand.KeyFiles(options.Auth, Environment.GetEnvironmentVariable("GIT_SSH_COMMAND"))),
         };
         return await loop.RunAsync(stopSource.Token).ConfigureAwait(false);
+    }
+
+    /// <summary><c>--check --probe</c>: one line per problem, in the failure catalogue's terms; exit 1 if any.</summary>
+    private static async Task<int> ProbeAsync(GitSyncOptions options)
+    {
+        var problems = await Preflight.RunAsync(options.Sync, options.Auth, CancellationToken.None).ConfigureAwait(false);
+        var redactor = new Redactor();
+        redactor.AddSecret(options.Auth.Password);
+        foreach (var p in problems)
+        {
+            await Console.Error.WriteLineAsync($"ERROR: {p.Class.Name}: {redactor.Redact(p.Detail)} ({redactor.Redact(p.Hint)})").ConfigureAwait(false);
+        }
+        return problems.Count == 0 ? 0 : 1;
     }
 
     /// <summary>The umask (<c>--group-write</c>: files git creates are group-writable) and <c>--add-user</c>.</summary>

@@ -185,6 +185,7 @@ internal static class FlagTable
     public static readonly Flag Help = new Flag("help", FlagType.Bool, "false", "Print help and exit.") { Short = 'h', Section = "output" };
     public static readonly Flag Man = new Flag("man", FlagType.Bool, "false", "Print the full manual and exit.") { Section = "output" };
     public static readonly Flag Check = new Flag("check", FlagType.Bool, "false", "Validate the flags and environment, print the effective configuration as JSON (secrets masked) and exit: 0 if valid, 1 if not.") { Section = "output" };
+    public static readonly Flag Probe = new Flag("probe", FlagType.Bool, "false", "With --check, run where the sync will run: also check the SSH key files, the known_hosts entry of the repo's host, that the host name resolves and that its port answers.") { Section = "output" };
 
     // v3 spellings: accepted, warned about, mapped onto their replacements.
     public static readonly Flag Branch = Fold("branch", FlagType.String, Ref, FoldWhen.NotEmpty, "The branch to sync (v3).", "GIT_SYNC_BRANCH");
@@ -272,6 +273,7 @@ internal static class FlagTable
         Help,
         Man,
         Check,
+        Probe,
         Branch,
         Rev,
         Dest,

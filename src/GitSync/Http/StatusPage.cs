@@ -32,6 +32,8 @@ internal sealed class StatusPage(SyncStatus status, string repo, GitRef gitRef, 
             WriteTime(w, "lastUpdateTime", s.LastUpdate);
             WriteOrNull(w, "lastError", s.LastError is null ? null : redactor.Redact(s.LastError));
             WriteTime(w, "lastErrorTime", s.LastErrorTime);
+            WriteOrNull(w, "lastErrorClass", s.LastFailure?.Class.Name);
+            WriteOrNull(w, "lastErrorHint", s.LastFailure is null ? null : redactor.Redact(s.LastFailure.Hint));
             w.WriteNumber("consecutiveFailures", s.ConsecutiveFailures);
             w.WriteNumber("syncCount", s.SyncCount);
             w.WriteNumber("updateCount", s.UpdateCount);

@@ -55,9 +55,12 @@ internal interface IPublishNotification
 /// <param name="gate">The gate's name (its metric label).</param>
 /// <param name="summary">What happened, in a few words (the error file's headline): "pre-publish hook failed".</param>
 /// <param name="retryAfter">How long the loop waits before asking again.</param>
-internal sealed class PublishHeldBackException(string gate, string hash, string summary, string reason, TimeSpan retryAfter)
+/// <param name="failureClass">What the refusal is reported as (log, error file, /status, failure metric); the pre-publish hook's class when null.</param>
+internal sealed class PublishHeldBackException(string gate, string hash, string summary, string reason, TimeSpan retryAfter, Git.FailureClass? failureClass = null)
     : Exception($"{summary} for {hash}: {reason}")
 {
+    public Git.FailureClass FailureClass { get; } = failureClass ?? Git.FailureClass.PrePublishRefused;
+
     public string Gate { get; } = gate;
 
     public string Hash { get; } = hash;

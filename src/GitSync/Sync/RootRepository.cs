@@ -184,7 +184,14 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
         {
             hint = "abbreviated commit hashes are not supported as --ref; give the full 40-character hash";
         }
-        await git.RunAsync(Path, args, ct, hint: hint).ConfigureAwait(false);
+        try
+        {
+            await git.RunAsync(Path, args, ct, hint: hint).ConfigureAwait(false);
+        }
+        catch (GitException e) when (FailureClassifier.FromStderr(e.Stderr) == FailureClass.RefNotFound)
+        {
+            throw await WithClosestRefsAsync(e, ct).ConfigureAwait(false);
+        }
         // ^{} peels an annotated tag to the commit it names.
         var rev = await git.RunAsync(Path, ["rev-parse", "FETCH_HEAD^{}"], ct).ConfigureAwait(false);
         var hash = rev.Stdout.Trim();
@@ -195,6 +202,18 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
             throw new InvalidOperationException($"git rev-parse FETCH_HEAD^{{}} printed \"{hash}\", not a commit hash");
         }
         return hash;
+    }
+
+    /// <summary>The same failure, with the branch and tag names the remote has that are nearest to --ref.</summary>
+    private async Task<GitException> WithClosestRefsAsync(GitException e, CancellationToken ct)
+    {
+        var listed = await git.RunAsync(Path, ["ls-remote", "--heads", "--tags", "--", options.Repo], ct, check: false).ConfigureAwait(false);
+        if (listed.ExitCode != 0)
+        {
+            return e;
+        }
+        var closest = ClosestRefs.Find(options.Ref.Text, listed.Stdout);
+        return closest.Count == 0 ? e : new GitException(e.Command, e.ExitCode, e.Stderr, e.Hint) { ClosestRefs = closest };
     }
 
     private async Task<bool> HasCommitAsync(string hash, CancellationToken ct)

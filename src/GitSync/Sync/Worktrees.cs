@@ -150,7 +150,7 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log, TimePr
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException(IoErrors.Describe("read the sparse-checkout file (--sparse-checkout-file)", options.SparseCheckoutFile, e), e);
+            throw new SparseCheckoutFileException(IoErrors.Describe("read the sparse-checkout file (--sparse-checkout-file)", options.SparseCheckoutFile, e), e);
         }
         File.WriteAllBytes(System.IO.Path.Combine(info, "sparse-checkout"), patterns);
         // Worktree-scoped config keeps sparse settings off other worktrees.
