@@ -44,7 +44,13 @@ internal static class Program
                 {
                     await Console.Error.WriteLineAsync("WARNING: " + warning).ConfigureAwait(false);
                 }
-                Console.Out.WriteLine(EffectiveConfiguration.Render(request.Options!));
+                ReleaseListing? releases = null;
+                if (request.Options!.Sync.RefSemver is not null)
+                {
+                    using var listTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                    releases = await ReleaseCheck.ProbeAsync(request.Options, listTimeout.Token).ConfigureAwait(false);
+                }
+                Console.Out.WriteLine(EffectiveConfiguration.Render(request.Options!, releases));
                 return 0;
         }
 
@@ -78,7 +84,7 @@ internal static class Program
     {
         log.Redactor.AddSecret(options.Auth.Password);
         log.Info(0, "starting up", ("version", VersionText()), ("pid", Environment.ProcessId), ("uid", (long)Native.GetUid()),
-            ("repo", options.Sync.Repo), ("ref", options.Sync.Ref), ("root", options.Sync.Root), ("link", options.Sync.Link));
+            ("repo", options.Sync.Repo), ("ref", options.Sync.Ref), ("refSemver", options.Sync.RefSemver?.Text), ("root", options.Sync.Root), ("link", options.Sync.Link));
 
         // --group-write: files git creates are group-writable, for consumers in the same fsGroup.
         Native.Umask(options.GroupWrite ? 0x02u : 0x12u);
@@ -120,11 +126,17 @@ internal static class Program
         Filesystem.CreateDirectory(options.Sync.Root, "the --root directory");
         var status = new SyncStatus();
         metrics?.Observe(status.Gauges);
-        var push = options.Http.PushTrigger is null ? null : new PushTrigger(options.Http.PushTrigger, options.Sync.Ref, trigger, status, metrics, log);
+        var releases = options.Sync.RefSemver is not { } range ? null
+            : new ReleaseFollower(range, options.Sync.Repo, options.Sync.Root, git, options.Signatures.Mode == Trust.SignatureMode.Tag, log)
+            {
+                Metrics = metrics is null ? null : new ReleaseMetrics(metrics),
+            };
+        var push = options.Http.PushTrigger is null ? null
+            : new PushTrigger(options.Http.PushTrigger, options.Sync.Ref, trigger, status, metrics, log) { Releases = options.Sync.RefSemver };
         var pushMode = options.Http.PushTrigger is null ? "off" : options.Http.PushTrigger.SecretFile is null ? "unauthenticated" : "authenticated";
         await using var endpoint = options.Http.Bind is null ? null
             : new HttpEndpoint(Bind.Parse(options.Http.Bind)!, options.Http.Limits, status, metrics, options.Http.Pprof, log,
-                new StatusPage(status, options.Sync.Repo, options.Sync.Ref, options.Sync.Link, pushMode, log.Redactor), push,
+                new StatusPage(status, options.Sync.Repo, options.Sync.Ref, options.Sync.Link, pushMode, log.Redactor) { Releases = releases }, push,
                 new Freshness(status, options.Http.MaxStaleness, options.Loop, TimeProvider.System));
         if (endpoint is not null)
         {
@@ -155,7 +167,7 @@ internal static class Program
         {
             await signatures.LoadAsync(stopSource.Token).ConfigureAwait(false);
         }
-        var engine = new SyncEngine(options.Sync, git, log, prePublish, signatures);
+        var engine = new SyncEngine(options.Sync, git, log, prePublish, signatures, releases);
         var loop = new SyncLoop(options.Sync, options.Loop, options.Hooks.PrePublishHook?.Backoff ?? TimeSpan.Zero, engine, git, trigger, status, metrics, new StatusFiles(options.Loop, log), log)
         {
             BeforeSync = (force, ct) => credentials.RefreshAsync(git, force, ct),

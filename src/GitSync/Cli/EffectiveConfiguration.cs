@@ -13,7 +13,8 @@ namespace GitSync.Cli;
 /// </summary>
 internal static class EffectiveConfiguration
 {
-    public static string Render(GitSyncOptions o)
+    /// <param name="releases">With --ref-semver: what the range matches on the remote now.</param>
+    public static string Render(GitSyncOptions o, ReleaseListing? releases = null)
     {
         var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions
@@ -25,6 +26,10 @@ internal static class EffectiveConfiguration
             w.WriteStartObject();
             w.WriteString("repo", Redactor.RedactUrlPasswords(o.Sync.Repo));
             w.WriteString("ref", o.Sync.Ref.Text);
+            if (o.Sync.RefSemver is { } range)
+            {
+                ReleaseCheck.Write(w, range, releases);
+            }
             w.WriteString("root", o.Sync.Root);
             w.WriteString("link", o.Sync.Link);
             w.WriteNumber("depth", o.Sync.Depth);

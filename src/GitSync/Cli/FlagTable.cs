@@ -68,6 +68,7 @@ internal static class FlagTable
         // What to sync.
         F("repo", FlagType.String, "", "The git repository to sync: any URL git accepts (file://, https://, ssh://, user@host:path). Required.", "sync"),
         F("ref", FlagType.String, "HEAD", "The git revision to sync: a branch, a tag, a full commit hash, or HEAD (the remote's default branch).", "sync") with { Env = ["GITSYNC_REF"] },
+        F("ref-semver", FlagType.String, "", "Follow releases instead of --ref: sync the newest tag whose name (an optional leading v, then a SemVer 2.0 version) is in this npm-style range, e.g. '~1.4' (patches of 1.4), '^1.4.2' (1.x from 1.4.2), '>=1.2.0 <2.0.0', '1.x || 2.x', '*'. Pre-releases only when the range names one of the same version. Not together with --ref (see docs/releases.md).", "sync") with { Env = ["GITSYNC_REF_SEMVER"] },
         F("depth", FlagType.Int, "1", "Fetch at most this many commits of history; 0 means all history.", "sync"),
         F("submodules", FlagType.String, "recursive", "Submodule handling: recursive, shallow or off.", "sync"),
         F("sparse-checkout-file", FlagType.String, "", "A sparse-checkout file listing the paths to check out.", "sync"),

@@ -139,6 +139,7 @@ internal sealed class OptionsBuilder
         var refText = ResolveRef();
         RefuseOptionLike("--ref", refText, "a branch, tag, full commit hash or HEAD");
         var gitRef = GitRef.Parse(refText);
+        var refSemver = BuildRefSemver();
 
         var depth = Int("depth");
         if (depth < 0)
@@ -293,6 +294,7 @@ internal sealed class OptionsBuilder
                 Repo = repo,
                 Root = root,
                 Ref = gitRef,
+                RefSemver = refSemver,
                 Link = linkPath,
                 Depth = depth,
                 Submodules = submodules,
@@ -328,7 +330,7 @@ internal sealed class OptionsBuilder
             Verbosity = verbosity,
             Hooks = new HookOptions { ExecHook = BuildExecHook(), PrePublishHook = prePublish, Webhook = BuildWebhook() },
             Auth = BuildAuth(repo),
-            Signatures = BuildSignatures(gitRef),
+            Signatures = BuildSignatures(gitRef, followsReleases: refSemver is not null),
         };
     }
 
@@ -346,7 +348,7 @@ internal sealed class OptionsBuilder
         return staleness > TimeSpan.Zero ? staleness : null;
     }
 
-    private Trust.SignatureOptions BuildSignatures(GitRef gitRef)
+    private Trust.SignatureOptions BuildSignatures(GitRef gitRef, bool followsReleases)
     {
         var mode = Str("verify-signatures") switch
         {
@@ -365,11 +367,38 @@ internal sealed class OptionsBuilder
         {
             throw new ConfigException("required flag: --verify-signatures needs --trusted-gpg-keyring-file or --trusted-ssh-allowed-signers-file (or both)");
         }
-        if (mode == Trust.SignatureMode.Tag && !gitRef.CanNameTag)
+        if (mode == Trust.SignatureMode.Tag && !followsReleases && !gitRef.CanNameTag)
         {
             throw new ConfigException($"invalid flag: --verify-signatures=tag needs --ref to name an annotated tag, not a branch, HEAD or a hash (got \"{gitRef}\"); use --verify-signatures=commit");
         }
         return new(mode, keyring, signers);
+    }
+
+    /// <summary>
+    /// <c>--ref-semver</c>: a range of release tags to follow instead of <c>--ref</c>. Both at
+    /// once is an error, whichever way either was given (flag, environment, v3's --branch/--rev).
+    /// </summary>
+    private SemverRange? BuildRefSemver()
+    {
+        if (_flags.Get("ref-semver") is not { } raw)
+        {
+            return null;
+        }
+        foreach (var name in (string[])["ref", "branch", "rev"])
+        {
+            if (_flags.Get(name) is { } other)
+            {
+                throw new ConfigException($"invalid flag: {raw.Origin} and {other.Origin} are mutually exclusive: --ref-semver follows the newest tag in its range instead of --ref; set one of them");
+            }
+        }
+        try
+        {
+            return SemverRange.Parse(raw.Last);
+        }
+        catch (FormatException e)
+        {
+            throw new ConfigException($"invalid flag: {raw.Origin} is not a version range: {e.Message}");
+        }
     }
 
     /// <summary>A trust file must exist and be readable at start-up: verifying against nothing would refuse every revision.</summary>

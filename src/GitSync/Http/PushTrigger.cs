@@ -56,6 +56,9 @@ internal sealed class PushTrigger
     private readonly SourceRateLimiter _accepted;
     private readonly BodySlots _bodies = new(ConcurrentBodies, TimeProvider.System);
 
+    /// <summary>With <c>--ref-semver</c>: pushes of tags in this range move the ref.</summary>
+    public SemverRange? Releases { get; init; }
+
     /// <exception cref="ConfigException">The secret file cannot be read, is empty, or holds a secret too short to be safe.</exception>
     public PushTrigger(PushTriggerOptions options, GitRef wantedRef, SyncTrigger trigger, SyncStatus status, SyncMetrics? metrics, Log log)
     {
@@ -153,7 +156,7 @@ internal sealed class PushTrigger
             }
         }
 
-        var decision = PushPayload.Decide(EventName(headers), body.Bytes, headers.ContentType, _ref);
+        var decision = PushPayload.Decide(EventName(headers), body.Bytes, headers.ContentType, _ref, Releases);
         if (decision.Sync && _ref.IsHash && _status.Current.Hash == _ref.Text)
         {
             decision = PushDecision.Ignore("ref is a commit hash that is already synced");

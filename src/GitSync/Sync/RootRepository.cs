@@ -138,15 +138,16 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
     }
 
     /// <summary>
-    /// Fetches the ref by name and returns the commit it resolves to. Fetching by name (rather
+    /// Fetches the ref (<paramref name="wanted"/>, else --ref) by name and returns the commit it resolves to. Fetching by name (rather
     /// than asking for a hash first) closes the race between "what is it" and "get it".
     /// </summary>
-    public async Task<string> FetchAsync(CancellationToken ct)
+    public async Task<string> FetchAsync(CancellationToken ct, GitRef? wanted = null)
     {
-        if (options.Ref.IsHash && await HasCommitAsync(options.Ref.Text, ct).ConfigureAwait(false))
+        var gitRef = wanted ?? options.Ref;
+        if (gitRef.IsHash && await HasCommitAsync(gitRef.Text, ct).ConfigureAwait(false))
         {
             // A known commit needs no network round trip; a hash never moves.
-            return options.Ref.Text;
+            return gitRef.Text;
         }
         // With --filter the fetch goes through the origin remote (whose URL EnsureOriginAsync
         // keeps equal to --repo) instead of the URL: git records a partial clone against the
@@ -178,9 +179,9 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
         // separator a ref such as "--upload-pack=<command>" would be read as an option.
         args.Add("--");
         args.Add(remote);
-        args.Add(options.Ref.Text);
+        args.Add(gitRef.Text);
         string? hint = null;
-        if (options.Ref.LooksLikeAbbreviatedHash)
+        if (gitRef.LooksLikeAbbreviatedHash)
         {
             hint = "abbreviated commit hashes are not supported as --ref; give the full 40-character hash";
         }

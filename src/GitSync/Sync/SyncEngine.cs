@@ -42,8 +42,12 @@ internal sealed class SyncEngine
     private readonly Trust.SignatureGate? _signatures;
     private string? _builtUnpublished;
 
-    public SyncEngine(SyncOptions options, GitCli git, Log log, IHook? prePublish = null, Trust.SignatureGate? signatures = null)
+    /// <param name="releases">With --ref-semver, the follower whose state /status shows (made here when not given).</param>
+    public SyncEngine(SyncOptions options, GitCli git, Log log, IHook? prePublish = null, Trust.SignatureGate? signatures = null, ReleaseFollower? releases = null)
     {
+        Releases = releases ?? (options.RefSemver is { } range
+            ? new ReleaseFollower(range, options.Repo, options.Root, git, signatures?.Mode == Trust.SignatureMode.Tag, log)
+            : null);
         _signatures = signatures;
         _options = options;
         _log = log;
@@ -54,6 +58,9 @@ internal sealed class SyncEngine
     }
 
     public Worktrees Worktrees => _worktrees;
+
+    /// <summary>With <c>--ref-semver</c>: picks the tag each sync follows.</summary>
+    public ReleaseFollower? Releases { get; }
 
     /// <summary>The hash a served tree is named after (<c>&lt;hash&gt;</c> or v3's <c>rev-&lt;hash&gt;</c>), if any.</summary>
     private static string? HashOf(string? target)
@@ -101,25 +108,37 @@ internal sealed class SyncEngine
         }
         var (servedPath, servedHash, servedSound) = served;
 
-        if (!firstSync && !fullCheck && servedSound && !_options.Ref.IsHash)
+        // --ref-semver: this sync follows the newest tag in range; its listing is the probe.
+        var release = Releases is null ? null : await Releases.ChooseAsync(servedHash, ct).ConfigureAwait(false);
+        var wanted = release?.Ref ?? _options.Ref;
+
+        if (!firstSync && !fullCheck && servedSound && !wanted.IsHash)
         {
-            var remote = await _root.ProbeRemoteAsync(ct).ConfigureAwait(false);
-            if (remote == servedHash)
+            var remote = release is not null ? release.Commit : await _root.ProbeRemoteAsync(ct).ConfigureAwait(false);
+            if (remote == servedHash && (release is null || !Releases!.MustVerify(release)))
             {
                 if (_log.Enabled(3))
                 {
-                    _log.Info(3, "update not required", ("ref", _options.Ref), ("hash", remote));
+                    _log.Info(3, "update not required", ("ref", wanted), ("hash", remote));
                 }
+                ServedRelease(release);
                 return new SyncResult(SyncOutcome.Unchanged, servedHash!, false);
             }
         }
 
-        var hash = await _root.FetchAsync(ct).ConfigureAwait(false);
+        var hash = await _root.FetchAsync(ct, wanted).ConfigureAwait(false);
         if (hash == servedHash && servedSound)
         {
             if (!firstSync)
             {
-                _log.Info(3, "update not required", ("ref", _options.Ref), ("hash", hash));
+                if (release is not null && _signatures is not null && Releases!.MustVerify(release))
+                {
+                    // Another tag (or the same one re-made) at the served commit: it is served
+                    // only once its own signature passes.
+                    await Releases.VerifyAsync(_signatures, release, hash, ct).ConfigureAwait(false);
+                }
+                _log.Info(3, "update not required", ("ref", wanted), ("hash", hash));
+                ServedRelease(release);
                 return new SyncResult(SyncOutcome.Unchanged, hash, false);
             }
             // The first sync of a process on an already-synced root still counts as an update
@@ -127,13 +146,14 @@ internal sealed class SyncEngine
             // previous process published is verified again: trust may have changed meanwhile.
             if (_signatures is not null)
             {
-                await _signatures.VerifyAsync(hash, ct).ConfigureAwait(false);
+                await VerifyAsync(hash, release, ct).ConfigureAwait(false);
             }
             await _root.ResetSoftAsync(hash, ct).ConfigureAwait(false);
+            ServedRelease(release);
             return new SyncResult(SyncOutcome.Updated, hash, false);
         }
 
-        _log.Info(0, "update required", ("ref", _options.Ref), ("local", servedHash ?? ""), ("remote", hash));
+        _log.Info(0, "update required", ("ref", wanted), ("local", servedHash ?? ""), ("remote", hash));
         await _root.ResetSoftAsync(hash, ct).ConfigureAwait(false);
         var target = _worktrees.PathFor(hash);
         var replacing = servedPath == target && Directory.Exists(target);
@@ -152,7 +172,7 @@ internal sealed class SyncEngine
         // The signature gate comes before the pre-publish hook: code from an unverified commit never runs.
         if (_signatures is not null)
         {
-            await _signatures.VerifyAsync(hash, ct).ConfigureAwait(false);
+            await VerifyAsync(hash, release, ct).ConfigureAwait(false);
         }
 
         if (_prePublish is not null)
@@ -176,8 +196,21 @@ internal sealed class SyncEngine
         {
             Worktrees.MarkUnpublished(servedPath);
         }
-        _log.Info(0, "updated successfully", ("ref", _options.Ref), ("remote", hash));
+        _log.Info(0, "updated successfully", ("ref", wanted), ("remote", hash));
+        ServedRelease(release);
         return new SyncResult(SyncOutcome.Updated, hash, hash != servedHash, _prePublish?.Name);
+    }
+
+    /// <summary>The signature gate, for --ref (or a commit) or for the release tag this sync follows.</summary>
+    private Task VerifyAsync(string hash, ReleaseTag? release, CancellationToken ct) =>
+        release is not null ? Releases!.VerifyAsync(_signatures!, release, hash, ct) : _signatures!.VerifyAsync(hash, ct);
+
+    private void ServedRelease(ReleaseTag? release)
+    {
+        if (release is not null)
+        {
+            Releases!.Served(release);
+        }
     }
 
     /// <summary>
