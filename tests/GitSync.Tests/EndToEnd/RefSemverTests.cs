@@ -30,6 +30,31 @@ public sealed class RefSemverTests(ITestOutputHelper output) : PushTriggerTest(o
     }
 
     [Fact]
+    public async Task The_chosen_tag_is_fetched_with_the_depth_filter_and_sparse_rules_of_a_ref()
+    {
+        TestRepo repo = NewRepo();
+        repo.Commit(new Dictionary<string, string> { ["keep/a"] = "1", ["drop/b"] = "1" });
+        repo.Tag("v1.0.0", annotated: true);
+        string release = repo.Commit(new Dictionary<string, string> { ["keep/a"] = "2", ["drop/b"] = "2" });
+        repo.Tag("v1.1.0", annotated: true);
+        repo.Commit("keep/a", "3");
+        repo.Tag("v2.0.0");
+        string sparse = NewDir("sparse").Combine("sparse");
+        File.WriteAllText(sparse, "/keep/\n");
+        string root = NewDir().Path;
+        string link = Path.Combine(root, "link");
+
+        await RunOnceAsync(repo, root, "--link=link", "--ref-semver=~1", "--filter=blob:none", "--depth=0", "--sparse-checkout-file=" + sparse);
+
+        Layout.AssertPublished(link, release);
+        Assert.Equal("2", File.ReadAllText(Path.Combine(link, "keep", "a")));
+        Assert.False(File.Exists(Path.Combine(link, "drop", "b")));
+        // All history (--depth=0) of the one tag fetched, and no tag stored: the fetch named only v1.1.0.
+        Assert.Equal("2", LocalGit.Output(root, "rev-list", "--count", release).Trim());
+        Assert.Equal("", LocalGit.Output(root, "tag", "--list").Trim());
+    }
+
+    [Fact]
     public async Task A_range_no_tag_matches_fails_without_publishing()
     {
         ReleaseRepo releases = ReleaseRepo.Create(NewRepo());
