@@ -94,25 +94,17 @@ internal sealed class ReleaseFollower(SemverRange range, string repo, string roo
     }
 
     /// <summary>
-    /// Verifies <paramref name="tag"/> at <paramref name="hash"/> (just fetched); a refusal is
-    /// recorded for /status and /metrics and logged with the tag's name before it fails the sync.
+    /// The signature gate refused <paramref name="tag"/> (the newest in range): recorded for
+    /// /status and /metrics and logged with the tag's name; the sync then fails.
     /// </summary>
-    public async Task VerifyAsync(SignatureGate signatures, ReleaseTag tag, string hash, CancellationToken ct)
+    public void Rejected(ReleaseTag tag, SignatureRejectedException e)
     {
-        try
+        lock (_gate)
         {
-            await signatures.VerifyAsync(hash, ct, tag.Ref).ConfigureAwait(false);
+            _current = _current with { RejectedTag = tag.Name, RejectedReason = e.Message };
         }
-        catch (SignatureRejectedException e)
-        {
-            lock (_gate)
-            {
-                _current = _current with { RejectedTag = tag.Name, RejectedReason = e.Message };
-            }
-            Metrics?.Rejected(tag.Name, tag.VersionText, e.Result.ToString().ToLowerInvariant());
-            log.Error(e.Message, "newest release in range refused, not publishing it nor any older one",
-                ("tag", tag.Name), ("version", tag.VersionText), ("serving", _published?.Name));
-            throw;
-        }
+        Metrics?.Rejected(tag.Name, tag.VersionText, e.Result.ToString().ToLowerInvariant());
+        log.Error(e.Message, "newest release in range refused, not publishing it nor any older one",
+            ("tag", tag.Name), ("version", tag.VersionText), ("serving", _published?.Name));
     }
 }

@@ -1,5 +1,4 @@
 using GitSync.Git;
-using GitSync.Hooks;
 using GitSync.Logging;
 
 namespace GitSync.Sync;
@@ -13,18 +12,7 @@ internal enum SyncOutcome
     Updated,
 }
 
-/// <param name="PrePublishHook">The name of the pre-publish hook that passed for this hash in this sync, if one ran (for its run metric).</param>
-internal sealed record SyncResult(SyncOutcome Outcome, string Hash, bool HashChanged, string? PrePublishHook = null);
-
-/// <summary>The pre-publish hook refused a revision: the old link keeps serving; not a sync failure.</summary>
-internal sealed class PrePublishRejectedException(string hookName, string hash, string reason)
-    : Exception($"pre-publish hook failed for {hash}: {reason}")
-{
-    /// <summary>The hook's metric label.</summary>
-    public string HookName { get; } = hookName;
-
-    public string Hash { get; } = hash;
-}
+internal sealed record SyncResult(SyncOutcome Outcome, string Hash, bool HashChanged);
 
 /// <summary>
 /// One sync, top to bottom (spec §3). Steady state is cheap: with a sound served tree the
@@ -38,26 +26,27 @@ internal sealed class SyncEngine
     private readonly RootRepository _root;
     private readonly Worktrees _worktrees;
     private readonly Link _link;
-    private readonly IHook? _prePublish;
-    private readonly Trust.SignatureGate? _signatures;
     private string? _builtUnpublished;
 
+    /// <param name="pipeline">The gates run before the link moves (and the notifications the loop runs after).</param>
+    /// <param name="clock">Starts the stale clock of trees taken out of service.</param>
     /// <param name="releases">With --ref-semver, the follower whose state /status shows (made here when not given).</param>
-    public SyncEngine(SyncOptions options, GitCli git, Log log, IHook? prePublish = null, Trust.SignatureGate? signatures = null, ReleaseFollower? releases = null)
+    public SyncEngine(SyncOptions options, GitCli git, Log log, PublishPipeline? pipeline = null, TimeProvider? clock = null, ReleaseFollower? releases = null)
     {
+        Pipeline = pipeline ?? PublishPipeline.Empty;
         Releases = releases ?? (options.RefSemver is { } range
-            ? new ReleaseFollower(range, options.Repo, options.Root, git, signatures?.Mode == Trust.SignatureMode.Tag, log)
+            ? new ReleaseFollower(range, options.Repo, options.Root, git, Pipeline.Gates.OfType<SignatureCheck>().Any(c => c.VerifiesTags), log)
             : null);
-        _signatures = signatures;
         _options = options;
         _log = log;
         _root = new RootRepository(options, git, log);
-        _worktrees = new Worktrees(options, git, log);
+        _worktrees = new Worktrees(options, git, log, clock ?? TimeProvider.System);
         _link = new Link(options.Link);
-        _prePublish = prePublish;
     }
 
     public Worktrees Worktrees => _worktrees;
+
+    public PublishPipeline Pipeline { get; }
 
     /// <summary>With <c>--ref-semver</c>: picks the tag each sync follows.</summary>
     public ReleaseFollower? Releases { get; }
@@ -131,11 +120,11 @@ internal sealed class SyncEngine
         {
             if (!firstSync)
             {
-                if (release is not null && _signatures is not null && Releases!.MustVerify(release))
+                if (release is not null && Releases!.MustVerify(release))
                 {
                     // Another tag (or the same one re-made) at the served commit: it is served
                     // only once its own signature passes.
-                    await Releases.VerifyAsync(_signatures, release, hash, ct).ConfigureAwait(false);
+                    await RecheckServedAsync(servedPath!, hash, release, ct).ConfigureAwait(false);
                 }
                 _log.Info(3, "update not required", ("ref", wanted), ("hash", hash));
                 ServedRelease(release);
@@ -143,16 +132,50 @@ internal sealed class SyncEngine
             }
             // The first sync of a process on an already-synced root still counts as an update
             // (hooks fire, the touch file is touched), but there is nothing to rebuild. What a
-            // previous process published is verified again: trust may have changed meanwhile.
-            if (_signatures is not null)
-            {
-                await VerifyAsync(hash, release, ct).ConfigureAwait(false);
-            }
+            // previous process published is checked again: trust may have changed meanwhile.
+            await RecheckServedAsync(servedPath!, hash, release, ct).ConfigureAwait(false);
             await _root.ResetSoftAsync(hash, ct).ConfigureAwait(false);
             ServedRelease(release);
             return new SyncResult(SyncOutcome.Updated, hash, false);
         }
+        return await PublishAsync(hash, servedPath, servedHash, release, ct).ConfigureAwait(false);
+    }
 
+    /// <summary>The gates that recheck a tree already served, run on it again.</summary>
+    private async Task RecheckServedAsync(string servedPath, string hash, ReleaseTag? release, CancellationToken ct)
+    {
+        foreach (var gate in Pipeline.Gates.Where(g => g.RechecksServedTree))
+        {
+            await CheckGateAsync(gate, new PublishCandidate(servedPath, hash, AlreadyServed: true) { Tag = release?.Ref }, release, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One gate; with --ref-semver a refused signature is recorded against the release tag before it fails the sync.</summary>
+    private async Task CheckGateAsync(IPublishGate gate, PublishCandidate candidate, ReleaseTag? release, CancellationToken ct)
+    {
+        try
+        {
+            await gate.CheckAsync(candidate, ct).ConfigureAwait(false);
+        }
+        catch (Trust.SignatureRejectedException e) when (release is not null)
+        {
+            Releases!.Rejected(release, e);
+            throw;
+        }
+    }
+
+    private void ServedRelease(ReleaseTag? release)
+    {
+        if (release is not null)
+        {
+            Releases!.Served(release);
+        }
+    }
+
+    /// <summary>Builds the tree for <paramref name="hash"/> (or reuses one held back), runs the gates and moves the link.</summary>
+    private async Task<SyncResult> PublishAsync(string hash, string? servedPath, string? servedHash, ReleaseTag? release, CancellationToken ct)
+    {
+        var wanted = release?.Ref ?? _options.Ref;
         _log.Info(0, "update required", ("ref", wanted), ("local", servedHash ?? ""), ("remote", hash));
         await _root.ResetSoftAsync(hash, ct).ConfigureAwait(false);
         var target = _worktrees.PathFor(hash);
@@ -160,7 +183,7 @@ internal sealed class SyncEngine
         string worktree;
         if (_builtUnpublished == hash && !replacing && _worktrees.IsSound(target, hash))
         {
-            // Built on an earlier attempt and held back by the pre-publish hook: reuse it.
+            // Built on an earlier attempt and held back by a gate: reuse it.
             worktree = target;
         }
         else
@@ -169,24 +192,16 @@ internal sealed class SyncEngine
             worktree = await _worktrees.BuildAsync(hash, replacing, ct).ConfigureAwait(false);
         }
 
-        // The signature gate comes before the pre-publish hook: code from an unverified commit never runs.
-        if (_signatures is not null)
+        // In order; the first refusal throws. The signature check comes before the pre-publish
+        // hook: code from an unverified commit never runs.
+        foreach (var gate in Pipeline.Gates)
         {
-            await VerifyAsync(hash, release, ct).ConfigureAwait(false);
-        }
-
-        if (_prePublish is not null)
-        {
-            _builtUnpublished = hash;
-            try
+            if (gate.CanHoldBack)
             {
-                await _prePublish.RunAsync(worktree, hash, ct).ConfigureAwait(false);
-                _log.Info(1, "pre-publish hook succeeded", ("hash", hash));
+                // Held back or not, the tree is complete: the next attempt at this hash reuses it.
+                _builtUnpublished = hash;
             }
-            catch (HookException e)
-            {
-                throw new PrePublishRejectedException(_prePublish.Name, hash, e.Message);
-            }
+            await CheckGateAsync(gate, new PublishCandidate(worktree, hash, AlreadyServed: false) { Tag = release?.Ref }, release, ct).ConfigureAwait(false);
         }
         _builtUnpublished = null;
 
@@ -194,23 +209,11 @@ internal sealed class SyncEngine
         _link.Publish(worktree);
         if (servedPath is not null && servedPath != worktree)
         {
-            Worktrees.MarkUnpublished(servedPath);
+            _worktrees.MarkUnpublished(servedPath);
         }
         _log.Info(0, "updated successfully", ("ref", wanted), ("remote", hash));
         ServedRelease(release);
-        return new SyncResult(SyncOutcome.Updated, hash, hash != servedHash, _prePublish?.Name);
-    }
-
-    /// <summary>The signature gate, for --ref (or a commit) or for the release tag this sync follows.</summary>
-    private Task VerifyAsync(string hash, ReleaseTag? release, CancellationToken ct) =>
-        release is not null ? Releases!.VerifyAsync(_signatures!, release, hash, ct) : _signatures!.VerifyAsync(hash, ct);
-
-    private void ServedRelease(ReleaseTag? release)
-    {
-        if (release is not null)
-        {
-            Releases!.Served(release);
-        }
+        return new SyncResult(SyncOutcome.Updated, hash, hash != servedHash);
     }
 
     /// <summary>

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using GitSync.Tests.Git;
+using GitSync.Tests.Http;
 using GitSync.Tests.Infrastructure;
-using GitSync.Tests.PushTrigger;
 using GitSync.Tests.Trust;
 using Xunit;
 using Xunit.Abstractions;
