@@ -129,7 +129,13 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
     /// </summary>
     public async Task<string?> ProbeRemoteAsync(CancellationToken ct)
     {
-        var result = await git.RunAsync(Path, ["ls-remote", "--", options.Repo, options.Ref.Text], ct, check: false).ConfigureAwait(false);
+        // ls-remote lists the peeled "<tag>^{}" line of an annotated tag only when asked for it
+        // by name: without it the probe sees the tag object, never the served commit, and an
+        // unchanged poll of --ref=<annotated tag> would fetch every time.
+        string[] args = options.Ref.CanNameTag
+            ? ["ls-remote", "--", options.Repo, options.Ref.Text, options.Ref.Text + "^{}"]
+            : ["ls-remote", "--", options.Repo, options.Ref.Text];
+        var result = await git.RunAsync(Path, args, ct, check: false).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
             return null;
