@@ -44,7 +44,13 @@ internal static class Program
                 {
                     await Console.Error.WriteLineAsync("WARNING: " + warning).ConfigureAwait(false);
                 }
-                Console.Out.WriteLine(EffectiveConfiguration.Render(request.Options!));
+                ReleaseListing? releases = null;
+                if (request.Options!.Sync.RefSemver is not null)
+                {
+                    using var listTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                    releases = await ReleaseCheck.ProbeAsync(request.Options, listTimeout.Token).ConfigureAwait(false);
+                }
+                Console.Out.WriteLine(EffectiveConfiguration.Render(request.Options!, releases));
                 return request.Probe ? await ProbeAsync(request.Options!).ConfigureAwait(false) : 0;
         }
 
@@ -86,7 +92,7 @@ internal static class Program
     {
         log.Redactor.AddSecret(options.Auth.Password);
         log.Info(0, "starting up", ("version", VersionText()), ("pid", Environment.ProcessId), ("uid", (long)Native.GetUid()),
-            ("repo", options.Sync.Repo), ("ref", options.Sync.Ref), ("root", options.Sync.Root), ("link", options.Sync.Link));
+            ("repo", options.Sync.Repo), ("ref", options.Sync.Ref), ("refSemver", options.Sync.RefSemver?.Text), ("root", options.Sync.Root), ("link", options.Sync.Link));
         SetUpProcess(options, log);
 
         using var stopSource = new CancellationTokenSource();
@@ -110,7 +116,12 @@ internal static class Program
         // Only a fan-out needs an HTTP client and its background loop.
         await using var peers = options.Http.PushTrigger is not { Peers.Count: > 0 } ? null
             : new PeerForwarder(options.Http.PushTrigger.Peers, OwnEndpoints.From(Bind.Parse(options.Http.Bind!)!), metrics, log);
-        await using var endpoint = await StartHttpAsync(options, status, trigger, metrics, peers, log, stopSource.Token).ConfigureAwait(false);
+        var releases = options.Sync.RefSemver is not { } range ? null
+            : new ReleaseFollower(range, options.Sync.Repo, options.Sync.Root, git, options.Signatures.Mode == Trust.SignatureMode.Tag, log)
+            {
+                Metrics = metrics is null ? null : new ReleaseMetrics(metrics),
+            };
+        await using var endpoint = await StartHttpAsync(options, status, trigger, metrics, peers, releases, log, stopSource.Token).ConfigureAwait(false);
 
         // Only a webhook needs an HTTP client: without one its code pages are never touched.
         using var http = options.Hooks.Webhook is null ? null : OutboundHttp.Create();
@@ -121,7 +132,7 @@ internal static class Program
             await signatures.LoadAsync(stopSource.Token).ConfigureAwait(false);
         }
         var pipeline = PublishSteps.Compose(options.Hooks, options.Loop.OneTime, signatures, gitEnv.Variables, http, metrics, log);
-        var engine = new SyncEngine(options.Sync, git, log, pipeline);
+        var engine = new SyncEngine(options.Sync, git, log, pipeline, releases: releases);
         var loop = new SyncLoop(options.Sync, options.Loop, engine, git, trigger, status, metrics, new StatusFiles(options.Loop, log), log)
         {
             BeforeSync = (force, ct) => credentials.RefreshAsync(git, force, ct),
@@ -165,16 +176,16 @@ internal static class Program
     }
 
     /// <summary>The HTTP endpoint (<c>--http-bind</c>), serving once this returns; null when off.</summary>
-    private static async Task<HttpEndpoint?> StartHttpAsync(GitSyncOptions options, SyncStatus status, SyncTrigger trigger, SyncMetrics? metrics, PeerForwarder? peers, Log log, CancellationToken stop)
+    private static async Task<HttpEndpoint?> StartHttpAsync(GitSyncOptions options, SyncStatus status, SyncTrigger trigger, SyncMetrics? metrics, PeerForwarder? peers, ReleaseFollower? releases, Log log, CancellationToken stop)
     {
         if (options.Http.Bind is null)
         {
             return null;
         }
-        var push = options.Http.PushTrigger is null ? null : new PushTrigger(options.Http.PushTrigger, options.Sync.Ref, trigger, status, metrics, log, peers);
+        var push = options.Http.PushTrigger is null ? null : new PushTrigger(options.Http.PushTrigger, options.Sync.Ref, trigger, status, metrics, log, peers) { Releases = options.Sync.RefSemver };
         var pushMode = options.Http.PushTrigger is null ? "off" : options.Http.PushTrigger.SecretFile is null ? "unauthenticated" : "authenticated";
         var endpoint = new HttpEndpoint(Bind.Parse(options.Http.Bind)!, options.Http.Limits, status, metrics, options.Http.Pprof, log,
-            new StatusPage(status, options.Sync.Repo, options.Sync.Ref, options.Sync.Link, pushMode, log.Redactor), push,
+            new StatusPage(status, options.Sync.Repo, options.Sync.Ref, options.Sync.Link, pushMode, log.Redactor) { Releases = releases }, push,
             new Freshness(status, options.Http.MaxStaleness, options.Loop, TimeProvider.System));
         try
         {

@@ -122,7 +122,7 @@ internal static class OptionsBuilder
             Verbosity = f.Int(FlagTable.Verbose),
             Hooks = hooks,
             Auth = AuthFlags.Read(f, sync.Repo),
-            Signatures = TrustFlags.Read(f, sync.Ref),
+            Signatures = TrustFlags.Read(f, sync.Ref, followsReleases: sync.RefSemver is not null),
         };
     }
 }

@@ -57,6 +57,9 @@ internal sealed class PushTrigger
     private readonly BodySlots _bodies = new(ConcurrentBodies, TimeProvider.System);
     private readonly PeerForwarder? _peers;
 
+    /// <summary>With <c>--ref-semver</c>: pushes of tags in this range move the ref.</summary>
+    public SemverRange? Releases { get; init; }
+
     /// <exception cref="ConfigException">The secret file cannot be read, is empty, or holds a secret too short to be safe.</exception>
     public PushTrigger(PushTriggerOptions options, GitRef wantedRef, SyncTrigger trigger, SyncStatus status, SyncMetrics? metrics, Log log, PeerForwarder? peers = null)
     {
@@ -187,7 +190,7 @@ internal sealed class PushTrigger
     private async Task AnswerDecisionAsync(HttpExchange exchange, Request request, Body body, CancellationToken stop)
     {
         var headers = exchange.RequestHeaders;
-        var decision = PushPayload.Decide(PushHeaders.EventName(headers), body.Bytes, headers.ContentType, _ref);
+        var decision = PushPayload.Decide(PushHeaders.EventName(headers), body.Bytes, headers.ContentType, _ref, Releases);
         if (decision.Sync && _ref.IsHash && _status.Current.Hash == _ref.Text)
         {
             decision = PushDecision.Ignore("ref is a commit hash that is already synced");

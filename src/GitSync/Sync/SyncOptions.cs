@@ -28,6 +28,8 @@ internal sealed record SyncOptions
     public required string Repo { get; init; }
     public required string Root { get; init; }
     public GitRef Ref { get; init; } = GitRef.Head;
+    /// <summary><c>--ref-semver</c>: follow the newest tag in this range instead of <see cref="Ref"/>.</summary>
+    public SemverRange? RefSemver { get; init; }
     /// <summary>Absolute path of the link (may be outside the root).</summary>
     public required string Link { get; init; }
     public int Depth { get; init; } = 1;
