@@ -78,6 +78,7 @@ internal static class FlagTable
         F("link", FlagType.String, "", "The symlink to publish, relative to --root unless absolute; defaults to the last path element of --repo.", "layout"),
         F("group-write", FlagType.Bool, "false", "Make the synced files group-writable.", "layout"),
         F("stale-worktree-timeout", FlagType.Duration, "0", "How long an unpublished worktree is kept before it is removed.", "layout") with { Env = ["GITSYNC_STALE_WORKTREE_TIMEOUT"] },
+        F("recycle-worktrees", FlagType.Bool, "true", "Build each new revision by updating the previous, unpublished tree in place (time proportional to the change; one spare tree on disk). false: a fresh checkout every time.", "layout"),
         F("touch-file", FlagType.String, "", "A file touched after each sync that changed something (relative to --root unless absolute).", "layout"),
         F("error-file", FlagType.String, "", "A file that holds the last sync error as JSON, removed after a successful sync (relative to --root unless absolute).", "layout"),
 

@@ -300,6 +300,7 @@ internal sealed class OptionsBuilder
                 Filter = NullIfEmpty(Str("filter")),
                 GitGc = gc,
                 StaleWorktreeTimeout = stale,
+                RecycleWorktrees = Bool("recycle-worktrees"),
             },
             Loop = new LoopOptions
             {

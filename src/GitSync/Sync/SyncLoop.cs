@@ -135,6 +135,8 @@ internal sealed class SyncLoop(
             if (options.OneTime)
             {
                 var hooksOk = WaitForHooks is null || await WaitForHooks(stop).ConfigureAwait(false);
+                // Old trees are deleted in the background; a one-time run leaves none behind.
+                await engine.Worktrees.Recycler.DrainAsync().ConfigureAwait(false);
                 log.Info(0, "exiting after one sync", ("status", hooksOk ? 0 : 1));
                 return hooksOk ? 0 : 1;
             }
