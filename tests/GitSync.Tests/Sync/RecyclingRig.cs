@@ -26,7 +26,13 @@ internal sealed class RecyclingRig : IDisposable
         File.WriteAllText(Path.Combine(Root, ".git", "objects", "info", "alternates"), Path.Combine(source, ".git", "objects") + "\n");
         Options = (template ?? new SyncOptions { Repo = "unused", Root = "", Link = "" }) with { Root = Root, Link = Path.Combine(Root, "link"), Repo = "file://" + source };
         var log = new Log(2, _logStream);
-        Git = new GitCli(LocalGit.Executable, new Dictionary<string, string> { ["GIT_CONFIG_NOSYSTEM"] = "true" }, log);
+        Git = new GitCli(LocalGit.Executable, new Dictionary<string, string>
+        {
+            ["GIT_CONFIG_NOSYSTEM"] = "true",
+            ["GIT_CONFIG_COUNT"] = "1",
+            ["GIT_CONFIG_KEY_0"] = "protocol.file.allow",
+            ["GIT_CONFIG_VALUE_0"] = "always",
+        }, log);
         Worktrees = new Worktrees(Options, Git, log);
     }
 
