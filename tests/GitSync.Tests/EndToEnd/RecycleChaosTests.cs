@@ -12,7 +12,7 @@ namespace GitSync.Tests.EndToEnd;
 [Collection(ChaosCollection.Name)]
 public sealed class RecycleChaosTests(ITestOutputHelper output) : EndToEndTest(output)
 {
-    private const int Kills = 30;
+    private const int Kills = 25;
 
     [Fact]
     public async Task Link_stays_on_a_complete_tree_when_killed_while_recycling()
@@ -46,7 +46,7 @@ public sealed class RecycleChaosTests(ITestOutputHelper output) : EndToEndTest(o
             for (int kill = 1; kill <= Kills; kill++)
             {
                 GitSyncProcess p = Start(args);
-                await Task.Delay(random.Next(50, 601));
+                await Task.Delay(random.Next(200, 3001));
                 Assert.False(p.HasExited, $"git-sync exited on its own before kill {kill}\n{p.Diagnostics()}");
                 // Litter the served tree as a consumer would: it must not survive a recycle.
                 if (Layout.ResolvedTarget(link) is { } served && Directory.Exists(served))
