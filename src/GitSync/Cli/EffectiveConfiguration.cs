@@ -38,6 +38,7 @@ internal static class EffectiveConfiguration
             w.WriteNumber("maxFailures", o.Loop.MaxFailures);
             w.WriteNumber("initMaxFailures", o.Loop.InitMaxFailures);
             w.WriteString("staleWorktreeTimeout", Duration.Format(o.Sync.StaleWorktreeTimeout));
+            w.WriteBoolean("recycleWorktrees", o.Sync.RecycleWorktrees);
             if (o.Loop.SyncSignal is int signal)
             {
                 w.WriteNumber("syncOnSignal", signal);

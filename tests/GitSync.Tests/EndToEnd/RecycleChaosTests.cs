@@ -46,7 +46,21 @@ public sealed class RecycleChaosTests(ITestOutputHelper output) : EndToEndTest(o
             for (int kill = 1; kill <= Kills; kill++)
             {
                 GitSyncProcess p = Start(args);
-                await Task.Delay(random.Next(200, 3001));
+                if (kill % 3 != 0)
+                {
+                    // Aim at a recycle: wait until one starts, then kill a random instant into it.
+                    var deadline = Stopwatch.StartNew();
+                    while (deadline.Elapsed < TimeSpan.FromSeconds(20) && !p.HasExited
+                        && !p.StderrLines.Any(l => l.Contains("\"msg\":\"recycling the spare worktree\"", StringComparison.Ordinal)))
+                    {
+                        await Task.Delay(5);
+                    }
+                    await Task.Delay(random.Next(0, 301));
+                }
+                else
+                {
+                    await Task.Delay(random.Next(200, 3001));
+                }
                 Assert.False(p.HasExited, $"git-sync exited on its own before kill {kill}\n{p.Diagnostics()}");
                 // Litter the served tree as a consumer would: it must not survive a recycle.
                 if (Layout.ResolvedTarget(link) is { } served && Directory.Exists(served))
