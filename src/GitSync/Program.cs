@@ -19,7 +19,7 @@ internal static class Program
         CliRequest request;
         try
         {
-            request = OptionsBuilder.Build(args, Environment.GetEnvironmentVariable);
+            request = OptionsBuilder.Build(args, Environment.GetEnvironmentVariable, Environment.GetEnvironmentVariables().Keys.OfType<string>());
         }
         catch (ConfigException e)
         {
@@ -52,7 +52,7 @@ internal static class Program
         var log = new Log(options.Verbosity);
         foreach (var warning in request.Warnings)
         {
-            log.Error(warning, "deprecated or overridden configuration");
+            log.Warning(warning, "configuration warning");
         }
         try
         {
@@ -79,23 +79,7 @@ internal static class Program
         log.Redactor.AddSecret(options.Auth.Password);
         log.Info(0, "starting up", ("version", VersionText()), ("pid", Environment.ProcessId), ("uid", (long)Native.GetUid()),
             ("repo", options.Sync.Repo), ("ref", options.Sync.Ref), ("root", options.Sync.Root), ("link", options.Sync.Link));
-
-        // --group-write: files git creates are group-writable, for consumers in the same fsGroup.
-        Native.Umask(options.GroupWrite ? 0x02u : 0x12u);
-        if (options.AddUser)
-        {
-            try
-            {
-                if (Users.EnsurePasswdEntry() is { } entry)
-                {
-                    log.Info(1, "added /etc/passwd entry", ("entry", entry));
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                log.Error(e.Message, "can't add user to /etc/passwd");
-            }
-        }
+        SetUpProcess(options, log);
 
         using var stopSource = new CancellationTokenSource();
         var trigger = new SyncTrigger();
@@ -103,130 +87,81 @@ internal static class Program
 
         var metrics = options.Http.Metrics ? new SyncMetrics() : null;
         using var gitEnv = GitEnvironment.Create(options.Sync.Root);
-        LogPrivateDirectory(gitEnv, options, log);
+        gitEnv.LogPlacement(log, sshNeeded: Auth.RepoUrl.IsSsh(options.Sync.Repo) || options.Signatures.SshAllowedSignersFile is not null);
         await using var credentials = new CredentialSetup(options.Auth, options.Sync.Repo, options.Loop.SyncTimeout, options.Loop.LongestWait, log, metrics, gitEnv.Directory);
         // From here on git gets --repo without an embedded password (that went to the credential cache).
         options = options with { Sync = options.Sync with { Repo = credentials.Repo } };
         credentials.ConfigureEnvironment(gitEnv.Variables);
         var git = new GitCli(options.Git.Path, gitEnv.Variables, log);
-        var version = await git.RunAsync(null, ["version"], stopSource.Token, check: false).ConfigureAwait(false);
-        if (version.ExitCode != 0)
-        {
-            throw new ConfigException($"can't run git (--git={options.Git.Path}): {version.Stderr.Trim()}");
-        }
-        log.Info(1, "git version", ("version", version.Stdout.Trim()));
+        await git.ProbeVersionAsync(stopSource.Token).ConfigureAwait(false);
         await gitEnv.WriteConfigAsync(git, options.Git.Config, credentials.GitConfig(), stopSource.Token).ConfigureAwait(false);
 
         Filesystem.CreateDirectory(options.Sync.Root, "the --root directory");
         var status = new SyncStatus();
         metrics?.Observe(status.Gauges);
-        var push = options.Http.PushTrigger is null ? null : new PushTrigger(options.Http.PushTrigger, options.Sync.Ref, trigger, status, metrics, log);
-        var pushMode = options.Http.PushTrigger is null ? "off" : options.Http.PushTrigger.SecretFile is null ? "unauthenticated" : "authenticated";
-        await using var endpoint = options.Http.Bind is null ? null
-            : new HttpEndpoint(Bind.Parse(options.Http.Bind)!, options.Http.Limits, status, metrics, options.Http.Pprof, log,
-                new StatusPage(status, options.Sync.Repo, options.Sync.Ref, options.Sync.Link, pushMode, log.Redactor), push,
-                new Freshness(status, options.Http.MaxStaleness, options.Loop, TimeProvider.System));
-        if (endpoint is not null)
-        {
-            await endpoint.StartAsync(stopSource.Token).ConfigureAwait(false);
-            log.Info(0, "serving HTTP", ("endpoint", options.Http.Bind));
-        }
+        await using var endpoint = await StartHttpAsync(options, status, trigger, metrics, log, stopSource.Token).ConfigureAwait(false);
 
-        var hookEnv = gitEnv.Variables;
-        var prePublish = options.Hooks.PrePublishHook is null ? null : new ExecHook("pre-publish-exechook", options.Hooks.PrePublishHook, hookEnv, log);
         // Only a webhook needs an HTTP client: without one its code pages are never touched.
-        using var http = options.Hooks.Webhook is null ? null
-            : OutboundHttp.Create();
-        var runners = new List<HookRunner>();
-        if (options.Hooks.ExecHook is not null)
-        {
-            runners.Add(new HookRunner(new ExecHook("exechook", options.Hooks.ExecHook, hookEnv, log), options.Hooks.ExecHook.Backoff, options.Loop.OneTime, metrics, log));
-        }
-        if (options.Hooks.Webhook is not null)
-        {
-            runners.Add(new HookRunner(new WebHook(options.Hooks.Webhook, http!, log), options.Hooks.Webhook.Backoff, options.Loop.OneTime, metrics, log));
-        }
-        using var hookStop = new CancellationTokenSource();
-        var hookTasks = runners.Select(r => Task.Run(() => r.RunAsync(hookStop.Token))).ToList();
-
+        using var http = options.Hooks.Webhook is null ? null : OutboundHttp.Create();
         using var signatures = options.Signatures.Mode == Trust.SignatureMode.None ? null
             : new Trust.SignatureGate(options.Signatures, options.Sync.Root, options.Sync.Ref, options.Git.Path, gitEnv.Variables, gitEnv.Directory, log, metrics);
         if (signatures is not null)
         {
             await signatures.LoadAsync(stopSource.Token).ConfigureAwait(false);
         }
-        var engine = new SyncEngine(options.Sync, git, log, prePublish, signatures);
-        var loop = new SyncLoop(options.Sync, options.Loop, options.Hooks.PrePublishHook?.Backoff ?? TimeSpan.Zero, engine, git, trigger, status, metrics, new StatusFiles(options.Loop, log), log)
+        var pipeline = PublishSteps.Compose(options.Hooks, options.Loop.OneTime, signatures, gitEnv.Variables, http, metrics, log);
+        var engine = new SyncEngine(options.Sync, git, log, pipeline);
+        var loop = new SyncLoop(options.Sync, options.Loop, engine, git, trigger, status, metrics, new StatusFiles(options.Loop, log), log)
         {
             BeforeSync = (force, ct) => credentials.RefreshAsync(git, force, ct),
-            Published = (worktree, hash, _) =>
-            {
-                foreach (var runner in runners)
-                {
-                    runner.Send(worktree, hash);
-                }
-                return Task.CompletedTask;
-            },
-            WaitForHooks = async ct =>
-            {
-                var ok = true;
-                try
-                {
-                    foreach (var runner in runners)
-                    {
-                        ok &= await runner.FirstRun.WaitAsync(ct).ConfigureAwait(false);
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                    return false;
-                }
-                return ok;
-            },
         };
-        int code;
-        try
-        {
-            code = await loop.RunAsync(stopSource.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            hookStop.Cancel();
-            await Task.WhenAll(hookTasks).ConfigureAwait(false);
-        }
-        if (stopSource.IsCancellationRequested)
-        {
-            log.Info(0, "stopped by signal");
-        }
-        return code;
+        return await loop.RunAsync(stopSource.Token).ConfigureAwait(false);
     }
 
-    private static void LogPrivateDirectory(GitEnvironment gitEnv, GitSyncOptions options, Log log)
+    /// <summary>The umask (<c>--group-write</c>: files git creates are group-writable) and <c>--add-user</c>.</summary>
+    private static void SetUpProcess(GitSyncOptions options, Log log)
     {
-        var dir = gitEnv.Private;
-        log.Info(1, "private directory", ("path", dir.Path), ("placement", dir.Placement.ToString()));
-        foreach (var reason in dir.Unusable)
+        Native.Umask(options.GroupWrite ? 0x02u : 0x12u);
+        if (!options.AddUser)
         {
-            log.Info(1, "not usable for the private directory", ("reason", reason));
+            return;
         }
-        if (dir.Placement == Placement.Root)
+        try
         {
-            log.Info(0, "neither $TMPDIR nor /dev/shm is writable; the private directory is under --root", ("path", dir.Path));
+            if (Users.EnsurePasswdEntry() is { } entry)
+            {
+                log.Info(1, "added /etc/passwd entry", ("entry", entry));
+            }
         }
-        if (dir.StaleRemoved > 0)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            log.Info(1, "removed private directories of dead git-sync processes", ("count", dir.StaleRemoved));
+            log.Error(e.Message, "can't add user to /etc/passwd");
         }
-        switch (gitEnv.Passwd)
+    }
+
+    /// <summary>The HTTP endpoint (<c>--http-bind</c>), serving once this returns; null when off.</summary>
+    private static async Task<HttpEndpoint?> StartHttpAsync(GitSyncOptions options, SyncStatus status, SyncTrigger trigger, SyncMetrics? metrics, Log log, CancellationToken stop)
+    {
+        if (options.Http.Bind is null)
         {
-            case PasswdSource.NssWrapper:
-                log.Info(1, "no passwd entry for this uid; ssh gets one through nss_wrapper", ("uid", (long)Native.GetUid()));
-                break;
-            case PasswdSource.Missing when Auth.RepoUrl.IsSsh(options.Sync.Repo) || options.Signatures.SshAllowedSignersFile is not null:
-                log.Error($"uid {Native.GetUid()} has no passwd entry and libnss_wrapper.so is not installed: ssh and ssh-keygen will refuse to run",
-                    "install libnss-wrapper or use --add-user");
-                break;
+            return null;
         }
+        var push = options.Http.PushTrigger is null ? null : new PushTrigger(options.Http.PushTrigger, options.Sync.Ref, trigger, status, metrics, log);
+        var pushMode = options.Http.PushTrigger is null ? "off" : options.Http.PushTrigger.SecretFile is null ? "unauthenticated" : "authenticated";
+        var endpoint = new HttpEndpoint(Bind.Parse(options.Http.Bind)!, options.Http.Limits, status, metrics, options.Http.Pprof, log,
+            new StatusPage(status, options.Sync.Repo, options.Sync.Ref, options.Sync.Link, pushMode, log.Redactor), push,
+            new Freshness(status, options.Http.MaxStaleness, options.Loop, TimeProvider.System));
+        try
+        {
+            await endpoint.StartAsync(stop).ConfigureAwait(false);
+        }
+        catch
+        {
+            await endpoint.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        log.Info(0, "serving HTTP", ("endpoint", options.Http.Bind));
+        return endpoint;
     }
 
     private static string VersionText()

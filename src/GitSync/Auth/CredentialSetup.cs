@@ -67,7 +67,7 @@ internal sealed class CredentialSetup : IAsyncDisposable
             _urlCredential = (username, password);
         }
 
-        _cache = new GitCredentialCache(privateDirectory, syncTimeout + longestWait + TimeSpan.FromMinutes(1), log);
+        _cache = new GitCredentialCache(privateDirectory, syncTimeout + longestWait + TimeSpan.FromMinutes(1), log, _time);
         SshSharing = SshConnections.Create(privateDirectory, longestWait, log.Verbosity);
 
         if (_auth.AskpassUrl is not null || IsGitHubApp)

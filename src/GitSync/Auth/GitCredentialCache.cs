@@ -12,9 +12,9 @@ namespace GitSync.Auth;
 /// <c>git credential approve</c> with the secret on stdin, so they never appear in an argument
 /// list or an environment variable.
 /// </summary>
-internal sealed class GitCredentialCache(string privateDirectory, TimeSpan lifetime, Log log)
+internal sealed class GitCredentialCache(string privateDirectory, TimeSpan lifetime, Log log, TimeProvider clock)
 {
-    private readonly Dictionary<(string Url, string Username), (string Password, DateTime StoredAt)> _stored = [];
+    private readonly Dictionary<(string Url, string Username), (string Password, DateTimeOffset StoredAt)> _stored = [];
     private bool _used;
 
     public string Socket { get; } = Path.Combine(privateDirectory, "credential-cache.sock");
@@ -36,7 +36,7 @@ internal sealed class GitCredentialCache(string privateDirectory, TimeSpan lifet
     public async Task ApproveAsync(GitCli git, string url, string username, string password, bool force, CancellationToken ct)
     {
         log.Redactor.AddSecret(password);
-        var now = DateTime.UtcNow;
+        var now = clock.GetUtcNow();
         if (!force && _stored.TryGetValue((url, username), out var stored)
             && stored.Password == password && now - stored.StoredAt < lifetime / 2)
         {

@@ -61,10 +61,10 @@ internal static class SshCommand
     /// The key files to pass. With a caller-supplied <c>GIT_SSH_COMMAND</c> and only the default
     /// key configured, a missing default key is dropped: the caller's command brings its own.
     /// </summary>
-    public static IReadOnlyList<string> KeyFiles(AuthOptions auth, string? callerCommand)
+    public static IReadOnlyList<string> KeyFiles(AuthOptions auth, string? callerCommand, Func<string, bool>? fileExists = null)
     {
         var callerHasCommand = !string.IsNullOrWhiteSpace(callerCommand);
-        if (callerHasCommand && auth.SshKeyFiles is [DefaultKeyFile] && !File.Exists(DefaultKeyFile))
+        if (callerHasCommand && auth.SshKeyFiles is [DefaultKeyFile] && !(fileExists ?? File.Exists)(DefaultKeyFile))
         {
             return [];
         }

@@ -98,7 +98,9 @@ internal sealed class FlagParser
             var flag = Resolve(arg, name, ref value);
             if (flag is null)
             {
-                throw new ConfigException($"unknown flag: {arg.Split('=')[0]}");
+                var token = arg.Split('=')[0];
+                var hint = FlagSuggestions.ForFlag(name, token.StartsWith("--", StringComparison.Ordinal) ? "--" : "-");
+                throw new ConfigException($"unknown flag: {token}" + (hint is null ? "" : $" (did you mean {hint}?)"));
             }
             if (value is null)
             {

@@ -76,6 +76,18 @@ internal sealed class GitCli
         return new GitResult(result.ExitCode, result.Stdout, result.Stderr);
     }
 
+    /// <summary>Runs <c>git version</c> once at start-up: a git that can't run stops git-sync with one line.</summary>
+    /// <exception cref="ConfigException">git can't be run.</exception>
+    public async Task<string> ProbeVersionAsync(CancellationToken ct)
+    {
+        var version = await RunAsync(null, ["version"], ct, check: false).ConfigureAwait(false);
+        if (version.ExitCode != 0)
+        {
+            throw new ConfigException($"can't run git (--git={GitPath}): {version.Stderr.Trim()}");
+        }
+        _log.Info(1, "git version", ("version", version.Stdout.Trim()));
+        return version.Stdout.Trim();
+    }
 
     private string Describe(IReadOnlyList<string> args)
     {

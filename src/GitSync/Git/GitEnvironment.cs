@@ -115,6 +115,38 @@ internal sealed class GitEnvironment : IDisposable
         return git.RunAsync(null, args, ct);
     }
 
+    /// <summary>
+    /// Logs where the private directory went and why, and warns when ssh will not run for
+    /// want of a passwd entry (<paramref name="sshNeeded"/>: the repo or the signature check uses ssh).
+    /// </summary>
+    public void LogPlacement(Log log, bool sshNeeded)
+    {
+        var dir = _private;
+        log.Info(1, "private directory", ("path", dir.Path), ("placement", dir.Placement.ToString()));
+        foreach (var reason in dir.Unusable)
+        {
+            log.Info(1, "not usable for the private directory", ("reason", reason));
+        }
+        if (dir.Placement == Placement.Root)
+        {
+            log.Info(0, "neither $TMPDIR nor /dev/shm is writable; the private directory is under --root", ("path", dir.Path));
+        }
+        if (dir.StaleRemoved > 0)
+        {
+            log.Info(1, "removed private directories of dead git-sync processes", ("count", dir.StaleRemoved));
+        }
+        switch (Passwd)
+        {
+            case PasswdSource.NssWrapper:
+                log.Info(1, "no passwd entry for this uid; ssh gets one through nss_wrapper", ("uid", (long)Native.GetUid()));
+                break;
+            case PasswdSource.Missing when sshNeeded:
+                log.Error($"uid {Native.GetUid()} has no passwd entry and libnss_wrapper.so is not installed: ssh and ssh-keygen will refuse to run",
+                    "install libnss-wrapper or use --add-user");
+                break;
+        }
+    }
+
     public void Dispose() => _private.Dispose();
 }
 

@@ -8,10 +8,12 @@ namespace GitSync.Hooks;
 /// Runs one hook asynchronously from the sync loop. Only the newest hash matters: a hash sent
 /// while the hook runs or backs off replaces the pending one, and a failed run is retried
 /// after the backoff with whatever hash is newest then (at-least-once; hooks must be
-/// idempotent). In one-time mode the hook runs once, without retries.
+/// idempotent). In one-time mode the hook runs once, without retries. The backoff is measured
+/// on <paramref name="clock"/> (the system clock when null).
 /// </summary>
-internal sealed class HookRunner(IHook hook, TimeSpan backoff, bool oneTime, SyncMetrics? metrics, Log log)
+internal sealed class HookRunner(IHook hook, TimeSpan backoff, bool oneTime, SyncMetrics? metrics, Log log, TimeProvider? clock = null)
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly object _gate = new();
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly TaskCompletionSource<bool> _firstRun = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -59,7 +61,7 @@ internal sealed class HookRunner(IHook hook, TimeSpan backoff, bool oneTime, Syn
                     {
                         _pending ??= job;
                     }
-                    await Task.Delay(backoff, ct).ConfigureAwait(false);
+                    await Task.Delay(backoff, _clock, ct).ConfigureAwait(false);
                 }
             }
         }

@@ -43,8 +43,6 @@ internal sealed class PushTrigger
     /// <summary>The first allocation for a body; it doubles as bytes arrive, up to the size limit.</summary>
     private const int InitialBodyBuffer = 4096;
 
-    private static readonly string[] CredentialHeaders = ["X-Hub-Signature-256", "X-Gitlab-Token", "Authorization"];
-
     private readonly PushTriggerOptions _options;
     private readonly GitRef _ref;
     private readonly SyncTrigger _trigger;
@@ -77,7 +75,7 @@ internal sealed class PushTrigger
     public async Task HandleAsync(HttpExchange exchange, CancellationToken stop)
     {
         var headers = exchange.RequestHeaders;
-        var request = new Request(SourceOf(headers), exchange.RemoteAddress);
+        var request = new Request(PushHeaders.SourceOf(headers), exchange.RemoteAddress);
 
         if (exchange.Method != "POST")
         {
@@ -85,35 +83,16 @@ internal sealed class PushTrigger
             await RejectAsync(exchange, request, 405, "method_not_allowed", stop).ConfigureAwait(false);
             return;
         }
-        if (Duplicated(headers) is { } twice)
+        if (PushHeaders.Duplicated(headers) is { } twice)
         {
             await RejectAsync(exchange, request, 400, "duplicate_header", stop, detail: twice).ConfigureAwait(false);
             return;
         }
 
         // Header credentials first: a wrong or missing one is refused before any body byte is read.
-        var signature = Single(headers, "X-Hub-Signature-256");
-        IReadOnlyList<string> secrets = [];
-        if (_secret is not null)
-        {
-            secrets = _secret.Current;
-            var token = Single(headers, "X-Gitlab-Token");
-            var bearer = Bearer(headers);
-            var tokensOk = (token is null || TriggerSecret.TokenMatches(token, secrets))
-                           && (bearer is null || TriggerSecret.TokenMatches(bearer, secrets));
-            if (!tokensOk || (signature is null && token is null && bearer is null))
-            {
-                await RejectAsync(exchange, request, 401, "unauthorized", stop).ConfigureAwait(false);
-                return;
-            }
-            // With only header credentials, the request is authenticated now.
-            request.Authenticated = signature is null;
-        }
-        else
-        {
-            request.Authenticated = true;
-        }
-        if (request.Authenticated && !await AcceptAsync(exchange, request, stop).ConfigureAwait(false))
+        var signature = PushHeaders.Single(headers, "X-Hub-Signature-256");
+        var secrets = _secret?.Current ?? [];
+        if (!await CheckHeaderCredentialsAsync(exchange, request, signature, secrets, stop).ConfigureAwait(false))
         {
             return;
         }
@@ -153,7 +132,42 @@ internal sealed class PushTrigger
             }
         }
 
-        var decision = PushPayload.Decide(EventName(headers), body.Bytes, headers.ContentType, _ref);
+        await AnswerDecisionAsync(exchange, request, body, stop).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Refuses a missing or wrong header credential (401) and, when the headers alone
+    /// authenticate the request, spends the source's budget (429 when spent). False: answered.
+    /// </summary>
+    private async Task<bool> CheckHeaderCredentialsAsync(HttpExchange exchange, Request request, string? signature, IReadOnlyList<string> secrets, CancellationToken stop)
+    {
+        if (_secret is null)
+        {
+            request.Authenticated = true;
+        }
+        else
+        {
+            var headers = exchange.RequestHeaders;
+            var token = PushHeaders.Single(headers, "X-Gitlab-Token");
+            var bearer = PushHeaders.Bearer(headers);
+            var tokensOk = (token is null || TriggerSecret.TokenMatches(token, secrets))
+                           && (bearer is null || TriggerSecret.TokenMatches(bearer, secrets));
+            if (!tokensOk || (signature is null && token is null && bearer is null))
+            {
+                await RejectAsync(exchange, request, 401, "unauthorized", stop).ConfigureAwait(false);
+                return false;
+            }
+            // With only header credentials, the request is authenticated now.
+            request.Authenticated = signature is null;
+        }
+        return !request.Authenticated || await AcceptAsync(exchange, request, stop).ConfigureAwait(false);
+    }
+
+    /// <summary>Matches an authenticated request against --ref: 202 and a sync, or 200 "ignored".</summary>
+    private async Task AnswerDecisionAsync(HttpExchange exchange, Request request, Body body, CancellationToken stop)
+    {
+        var headers = exchange.RequestHeaders;
+        var decision = PushPayload.Decide(PushHeaders.EventName(headers), body.Bytes, headers.ContentType, _ref);
         if (decision.Sync && _ref.IsHash && _status.Current.Hash == _ref.Text)
         {
             decision = PushDecision.Ignore("ref is a commit hash that is already synced");
@@ -181,38 +195,6 @@ internal sealed class PushTrigger
         await RateLimitedAsync(exchange, request, retryAfter, stop).ConfigureAwait(false);
         return false;
     }
-
-    /// <summary>
-    /// The first header that appears more than once among those that authenticate or describe the
-    /// request: a proxy or an attacker may add one, and which copy counts must never be a guess.
-    /// </summary>
-    internal static string? Duplicated(IHeaderDictionary headers)
-    {
-        foreach (var name in CredentialHeaders)
-        {
-            if (headers.TryGetValue(name, out var values) && values.Count > 1)
-            {
-                return name;
-            }
-        }
-        foreach (var name in PushPayload.EventHeaders)
-        {
-            if (headers.TryGetValue(name, out var values) && values.Count > 1)
-            {
-                return name;
-            }
-        }
-        return null;
-    }
-
-    private static string? Single(IHeaderDictionary headers, string name)
-        => headers.TryGetValue(name, out var values) && values.Count == 1 ? values[0]?.Trim() : null;
-
-    /// <summary>The token of <c>Authorization: Bearer &lt;token&gt;</c>; other schemes are no credential of ours.</summary>
-    private static string? Bearer(IHeaderDictionary headers)
-        => Single(headers, "Authorization") is { } authorization && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? authorization["Bearer ".Length..].Trim()
-            : null;
 
     private readonly record struct Body(ReadOnlyMemory<byte> Bytes, string? Problem);
 
@@ -293,44 +275,6 @@ internal sealed class PushTrigger
             slot?.Dispose();
         }
         return new Body(buffer.AsMemory(0, total), null);
-    }
-
-    /// <summary>The kind of sender, for metrics and /status (what the headers claim; not proof).</summary>
-    internal static string SourceOf(IHeaderDictionary headers)
-    {
-        if (headers.ContainsKey("X-Forgejo-Event"))
-        {
-            return "forgejo";
-        }
-        if (headers.ContainsKey("X-Gitea-Event") || headers.ContainsKey("X-Gogs-Event"))
-        {
-            return "gitea";
-        }
-        if (headers.ContainsKey("X-GitHub-Event") || headers.ContainsKey("X-Hub-Signature-256"))
-        {
-            return "github";
-        }
-        if (headers.ContainsKey("X-Gitlab-Event") || headers.ContainsKey("X-Gitlab-Token"))
-        {
-            return "gitlab";
-        }
-        if (headers.TryGetValue("Authorization", out var a) && a.Count > 0 && (a[0] ?? "").StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return "bearer";
-        }
-        return "other";
-    }
-
-    private static string? EventName(IHeaderDictionary headers)
-    {
-        foreach (var name in PushPayload.EventHeaders)
-        {
-            if (Single(headers, name) is { } value)
-            {
-                return value;
-            }
-        }
-        return null;
     }
 
     /// <summary>

@@ -38,6 +38,14 @@ internal sealed class Log
     public void Error(string? error, string msg, params (string Key, object? Value)[] kv)
         => Write(null, msg, error ?? "", kv);
 
+    /// <summary>
+    /// Something the user should change but that does not stop git-sync (a deprecated flag, a
+    /// misspelt variable): an info line at level 0 that carries a <c>warning</c> field, never an
+    /// <c>error</c> one, so error-line alerts don't fire on every start.
+    /// </summary>
+    public void Warning(string warning, string msg, params (string Key, object? Value)[] kv)
+        => Write(0, msg, null, [("warning", warning), .. kv]);
+
     /// <summary>Formats a record the same way the log does (used for the error file).</summary>
     public byte[] Format(int? level, string msg, string? error, (string Key, object? Value)[] kv)
     {

@@ -25,40 +25,7 @@ internal static class ChildProcess
         IReadOnlyDictionary<string, string>? environment, string? stdin, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        fileName = Locate(fileName, environment);
-        var psi = new ProcessStartInfo
-        {
-            FileName = Setsid ?? fileName,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        if (Setsid is not null)
-        {
-            psi.ArgumentList.Add("--wait");
-            // The program is a user value (--git, a hook): never one of setsid's options.
-            psi.ArgumentList.Add("--");
-            psi.ArgumentList.Add(fileName);
-        }
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        if (workDir is not null)
-        {
-            psi.WorkingDirectory = workDir;
-        }
-        if (environment is not null)
-        {
-            foreach (var (k, v) in environment)
-            {
-                psi.Environment[k] = v;
-            }
-        }
-
+        var psi = StartInfo(Locate(fileName, environment), args, workDir, environment);
         using var process = new Process { StartInfo = psi };
         process.Start();
         var pid = process.Id;
@@ -112,6 +79,45 @@ internal static class ChildProcess
             stderr.Dispose();
             input.Dispose();
         }
+    }
+
+    /// <summary>The child in a session of its own (setsid, when installed), with its pipes redirected.</summary>
+    private static ProcessStartInfo StartInfo(string fileName, IReadOnlyList<string> args, string? workDir, IReadOnlyDictionary<string, string>? environment)
+    {
+        var psi = new ProcessStartInfo
+        {
+            FileName = Setsid ?? fileName,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        if (Setsid is not null)
+        {
+            psi.ArgumentList.Add("--wait");
+            // The program is a user value (--git, a hook): never one of setsid's options.
+            psi.ArgumentList.Add("--");
+            psi.ArgumentList.Add(fileName);
+        }
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        if (workDir is not null)
+        {
+            psi.WorkingDirectory = workDir;
+        }
+        if (environment is not null)
+        {
+            foreach (var (k, v) in environment)
+            {
+                psi.Environment[k] = v;
+            }
+        }
+
+        return psi;
     }
 
     /// <summary>

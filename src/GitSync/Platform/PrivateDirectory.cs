@@ -84,7 +84,11 @@ internal sealed class PrivateDirectory : IDisposable
                 unusable.Add($"{dir}: {e.Message}");
             }
         }
-        throw new IOException("no writable place for git-sync's private directory (" + string.Join("; ", unusable) + ")");
+        // Said in full because the usual cause is a pod with a read-only root filesystem and no
+        // volume at /tmp: the fix is a mount, and the user needs to know which and why.
+        throw new IOException("no writable place for git-sync's private directory, which holds the git config, credential and SSH sockets "
+            + "and GnuPG homes every git command uses (not the synced files): mount a writable volume at /tmp (an emptyDir, medium: Memory) "
+            + "or /dev/shm, or set $TMPDIR to a writable directory; tried " + string.Join("; ", unusable));
     }
 
     private static List<(string Dir, Placement Placement)> Candidates(string root)

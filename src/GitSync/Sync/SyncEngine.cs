@@ -1,5 +1,4 @@
 using GitSync.Git;
-using GitSync.Hooks;
 using GitSync.Logging;
 
 namespace GitSync.Sync;
@@ -13,18 +12,7 @@ internal enum SyncOutcome
     Updated,
 }
 
-/// <param name="PrePublishHook">The name of the pre-publish hook that passed for this hash in this sync, if one ran (for its run metric).</param>
-internal sealed record SyncResult(SyncOutcome Outcome, string Hash, bool HashChanged, string? PrePublishHook = null);
-
-/// <summary>The pre-publish hook refused a revision: the old link keeps serving; not a sync failure.</summary>
-internal sealed class PrePublishRejectedException(string hookName, string hash, string reason)
-    : Exception($"pre-publish hook failed for {hash}: {reason}")
-{
-    /// <summary>The hook's metric label.</summary>
-    public string HookName { get; } = hookName;
-
-    public string Hash { get; } = hash;
-}
+internal sealed record SyncResult(SyncOutcome Outcome, string Hash, bool HashChanged);
 
 /// <summary>
 /// One sync, top to bottom (spec §3). Steady state is cheap: with a sound served tree the
@@ -38,22 +26,23 @@ internal sealed class SyncEngine
     private readonly RootRepository _root;
     private readonly Worktrees _worktrees;
     private readonly Link _link;
-    private readonly IHook? _prePublish;
-    private readonly Trust.SignatureGate? _signatures;
     private string? _builtUnpublished;
 
-    public SyncEngine(SyncOptions options, GitCli git, Log log, IHook? prePublish = null, Trust.SignatureGate? signatures = null)
+    /// <param name="pipeline">The gates run before the link moves (and the notifications the loop runs after).</param>
+    /// <param name="clock">Starts the stale clock of trees taken out of service.</param>
+    public SyncEngine(SyncOptions options, GitCli git, Log log, PublishPipeline? pipeline = null, TimeProvider? clock = null)
     {
-        _signatures = signatures;
         _options = options;
         _log = log;
         _root = new RootRepository(options, git, log);
-        _worktrees = new Worktrees(options, git, log);
+        _worktrees = new Worktrees(options, git, log, clock ?? TimeProvider.System);
         _link = new Link(options.Link);
-        _prePublish = prePublish;
+        Pipeline = pipeline ?? PublishPipeline.Empty;
     }
 
     public Worktrees Worktrees => _worktrees;
+
+    public PublishPipeline Pipeline { get; }
 
     /// <summary>The hash a served tree is named after (<c>&lt;hash&gt;</c> or v3's <c>rev-&lt;hash&gt;</c>), if any.</summary>
     private static string? HashOf(string? target)
@@ -124,15 +113,20 @@ internal sealed class SyncEngine
             }
             // The first sync of a process on an already-synced root still counts as an update
             // (hooks fire, the touch file is touched), but there is nothing to rebuild. What a
-            // previous process published is verified again: trust may have changed meanwhile.
-            if (_signatures is not null)
+            // previous process published is checked again: trust may have changed meanwhile.
+            foreach (var gate in Pipeline.Gates.Where(g => g.RechecksServedTree))
             {
-                await _signatures.VerifyAsync(hash, ct).ConfigureAwait(false);
+                await gate.CheckAsync(new PublishCandidate(servedPath!, hash, AlreadyServed: true), ct).ConfigureAwait(false);
             }
             await _root.ResetSoftAsync(hash, ct).ConfigureAwait(false);
             return new SyncResult(SyncOutcome.Updated, hash, false);
         }
+        return await PublishAsync(hash, servedPath, servedHash, ct).ConfigureAwait(false);
+    }
 
+    /// <summary>Builds the tree for <paramref name="hash"/> (or reuses one held back), runs the gates and moves the link.</summary>
+    private async Task<SyncResult> PublishAsync(string hash, string? servedPath, string? servedHash, CancellationToken ct)
+    {
         _log.Info(0, "update required", ("ref", _options.Ref), ("local", servedHash ?? ""), ("remote", hash));
         await _root.ResetSoftAsync(hash, ct).ConfigureAwait(false);
         var target = _worktrees.PathFor(hash);
@@ -140,7 +134,7 @@ internal sealed class SyncEngine
         string worktree;
         if (_builtUnpublished == hash && !replacing && _worktrees.IsSound(target, hash))
         {
-            // Built on an earlier attempt and held back by the pre-publish hook: reuse it.
+            // Built on an earlier attempt and held back by a gate: reuse it.
             worktree = target;
         }
         else
@@ -149,24 +143,16 @@ internal sealed class SyncEngine
             worktree = await _worktrees.BuildAsync(hash, replacing, ct).ConfigureAwait(false);
         }
 
-        // The signature gate comes before the pre-publish hook: code from an unverified commit never runs.
-        if (_signatures is not null)
+        // In order; the first refusal throws. The signature check comes before the pre-publish
+        // hook: code from an unverified commit never runs.
+        foreach (var gate in Pipeline.Gates)
         {
-            await _signatures.VerifyAsync(hash, ct).ConfigureAwait(false);
-        }
-
-        if (_prePublish is not null)
-        {
-            _builtUnpublished = hash;
-            try
+            if (gate.CanHoldBack)
             {
-                await _prePublish.RunAsync(worktree, hash, ct).ConfigureAwait(false);
-                _log.Info(1, "pre-publish hook succeeded", ("hash", hash));
+                // Held back or not, the tree is complete: the next attempt at this hash reuses it.
+                _builtUnpublished = hash;
             }
-            catch (HookException e)
-            {
-                throw new PrePublishRejectedException(_prePublish.Name, hash, e.Message);
-            }
+            await gate.CheckAsync(new PublishCandidate(worktree, hash, AlreadyServed: false), ct).ConfigureAwait(false);
         }
         _builtUnpublished = null;
 
@@ -174,10 +160,10 @@ internal sealed class SyncEngine
         _link.Publish(worktree);
         if (servedPath is not null && servedPath != worktree)
         {
-            Worktrees.MarkUnpublished(servedPath);
+            _worktrees.MarkUnpublished(servedPath);
         }
         _log.Info(0, "updated successfully", ("ref", _options.Ref), ("remote", hash));
-        return new SyncResult(SyncOutcome.Updated, hash, hash != servedHash, _prePublish?.Name);
+        return new SyncResult(SyncOutcome.Updated, hash, hash != servedHash);
     }
 
     /// <summary>

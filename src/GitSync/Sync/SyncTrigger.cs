@@ -20,14 +20,21 @@ internal sealed class SyncTrigger
         }
     }
 
-    /// <summary>Waits for <paramref name="delay"/> or a trigger, whichever comes first.</summary>
-    public async Task WaitAsync(TimeSpan delay, CancellationToken ct)
+    /// <summary>Waits for <paramref name="delay"/> on <paramref name="clock"/> or a trigger, whichever comes first.</summary>
+    public async Task WaitAsync(TimeSpan delay, TimeProvider clock, CancellationToken ct)
     {
         if (delay == Timeout.InfiniteTimeSpan)
         {
             await _signal.WaitAsync(ct).ConfigureAwait(false);
             return;
         }
-        await _signal.WaitAsync(delay, ct).ConfigureAwait(false);
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var fired = _signal.WaitAsync(done.Token);
+        var elapsed = Task.Delay(delay, clock, done.Token);
+        await Task.WhenAny(fired, elapsed).ConfigureAwait(false);
+        // Withdraws the losing wait. Should the trigger win this race after all, its request is
+        // consumed by the sync that starts now, which is what it asked for.
+        await done.CancelAsync().ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
     }
 }

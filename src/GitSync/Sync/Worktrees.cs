@@ -6,9 +6,10 @@ namespace GitSync.Sync;
 
 /// <summary>
 /// The checked-out trees under <c>&lt;root&gt;/.worktrees/&lt;hash&gt;</c>: building a complete
-/// one for a commit, checking one cheaply, and removing stale ones.
+/// one for a commit, checking one cheaply, and removing stale ones. A tree's stale clock is its
+/// directory's mtime, set and compared with <paramref name="clock"/>.
 /// </summary>
-internal sealed class Worktrees(SyncOptions options, GitCli git, Log log)
+internal sealed class Worktrees(SyncOptions options, GitCli git, Log log, TimeProvider clock)
 {
     private const string RepairSuffix = ".repair";
 
@@ -229,13 +230,13 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log)
     }
 
     /// <summary>Starts an unpublished tree's stale clock (its mtime).</summary>
-    public static void MarkUnpublished(string path)
+    public void MarkUnpublished(string path)
     {
         try
         {
             if (System.IO.Directory.Exists(path))
             {
-                System.IO.Directory.SetLastWriteTimeUtc(path, DateTime.UtcNow);
+                System.IO.Directory.SetLastWriteTimeUtc(path, clock.GetUtcNow().UtcDateTime);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -257,7 +258,7 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log)
             _trashChecked = true;
             Recycler.EmptyTrashLater();
         }
-        var now = DateTime.UtcNow;
+        var now = clock.GetUtcNow().UtcDateTime;
         var stale = new List<string>();
         foreach (var entry in Candidates())
         {

@@ -87,13 +87,15 @@ public sealed class CredentialLogicTests
     public void Missing_default_key_is_dropped_only_when_the_caller_brings_an_ssh_command()
     {
         var auth = new AuthOptions { SshKeyFiles = [SshCommand.DefaultKeyFile] };
-        if (File.Exists(SshCommand.DefaultKeyFile))
-        {
-            return;
-        }
+        static bool Missing(string path) => false;
+        static bool Present(string path) => true;
 
-        Assert.Empty(SshCommand.KeyFiles(auth, "ssh -i /my/key"));
-        Assert.Equal([SshCommand.DefaultKeyFile], SshCommand.KeyFiles(auth, null));
+        // Whether this machine has /etc/git-secret/ssh must not decide what is checked.
+        Assert.Empty(SshCommand.KeyFiles(auth, "ssh -i /my/key", Missing));
+        Assert.Equal([SshCommand.DefaultKeyFile], SshCommand.KeyFiles(auth, null, Missing));
+        Assert.Equal([SshCommand.DefaultKeyFile], SshCommand.KeyFiles(auth, "ssh -i /my/key", Present));
+        var given = new AuthOptions { SshKeyFiles = ["/keys/mine"] };
+        Assert.Equal(["/keys/mine"], SshCommand.KeyFiles(given, "ssh -i /my/key", Missing));
     }
 
     [Theory]

@@ -83,9 +83,9 @@ public sealed class CommandLineTests(ITestOutputHelper output) : EndToEndTest(ou
         string root = NewDir().Path;
 
         // --one-time=false: a forever sync.
-        GitSyncProcess p = Start(Args(repo, root, "--link=link", "--one-time=false", "--period=100ms"));
+        GitSyncProcess p = Start(Args(repo, root, "--link=link", "--one-time=false", "--period=100ms", "-v=3"));
         await WaitForHashAsync(p, Path.Combine(root, "link"), head);
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        await Poll.UntilAsync(() => p.UnchangedPolls >= 3 || p.HasExited, "three unchanged polls after the first sync", p.Diagnostics);
         Assert.False(p.HasExited, "--one-time=false must not exit after one sync\n" + p.Diagnostics());
     }
 

@@ -17,13 +17,14 @@ public sealed class StatusFileTests(ITestOutputHelper output) : EndToEndTest(out
         string link = Path.Combine(root, "link");
         string touchFile = Path.Combine(root, "touched");
 
-        GitSyncProcess p = Start(Args(repo, root, "--link=link", "--period=100ms", "--touch-file=touched"));
+        GitSyncProcess p = Start(Args(repo, root, "--link=link", "--period=100ms", "--touch-file=touched", "-v=3"));
         await WaitForHashAsync(p, link, first);
         await Poll.UntilAsync(() => File.Exists(touchFile), "the touch file is created on the first sync", p.Diagnostics);
         DateTime afterFirst = File.GetLastWriteTimeUtc(touchFile);
 
-        // Unchanged polls do not touch it (time passing is the point: ~5 polls).
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        // Unchanged polls do not touch it: wait for five of them (each logs at -v=3).
+        int polls = p.UnchangedPolls;
+        await Poll.UntilAsync(() => p.UnchangedPolls >= polls + 5, "five unchanged polls", p.Diagnostics);
         Assert.True(File.GetLastWriteTimeUtc(touchFile) == afterFirst, "unchanged polls must not touch the file\n" + p.Diagnostics());
 
         string second = repo.Commit("file", "v2");

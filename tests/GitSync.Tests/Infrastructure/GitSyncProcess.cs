@@ -50,6 +50,9 @@ public sealed class GitSyncProcess : IDisposable
 
     public IReadOnlyList<string> StderrLines => _stderr.Snapshot();
 
+    /// <summary>Unchanged polls so far: each logs "update not required" at <c>-v=3</c> and above.</summary>
+    public int UnchangedPolls => StderrLines.Count(l => l.Contains("update not required", StringComparison.Ordinal));
+
     /// <summary>
     /// Starts git-sync with <paramref name="args"/>. The child gets a private HOME (unless
     /// <paramref name="env"/> sets one) and none of the caller's GITSYNC_*, GIT_SYNC_* or GIT_*

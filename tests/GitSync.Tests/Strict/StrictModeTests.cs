@@ -1,7 +1,7 @@
 using System.Text;
 using GitSync.Tests.Auth;
 using GitSync.Tests.Infrastructure;
-using GitSync.Tests.PushTrigger;
+using GitSync.Tests.Http;
 using GitSync.Tests.TestServers;
 using GitSync.Tests.Trust;
 using Xunit;
@@ -106,7 +106,7 @@ public sealed class StrictModeTests(ITestOutputHelper output) : AuthTest(output)
 
         // --add-user can't write the read-only /etc/passwd: it says so, and nss_wrapper steps in.
         GitSyncProcess p = Start(
-            ["--repo=" + server.UrlOf(repo), "--root=" + root, "--link=link", "--period=200ms", "--max-failures=-1", "-v=1",
+            ["--repo=" + server.UrlOf(repo), "--root=" + root, "--link=link", "--period=200ms", "--max-failures=-1", "-v=3",
              "--ssh-key-file=" + keyFile, "--ssh-known-hosts-file=" + knownHosts, "--add-user"],
             StrictSandbox.Environment(), StrictSandbox.Launcher(root));
         await WaitForHashAsync(p, link, first);
@@ -114,7 +114,8 @@ public sealed class StrictModeTests(ITestOutputHelper output) : AuthTest(output)
         Assert.Contains(p.StderrLines, l => l.Contains("ssh gets one through nss_wrapper", StringComparison.Ordinal));
         string second = repo.Commit("file", "v2");
         await WaitForHashAsync(p, link, second);
-        await Task.Delay(TimeSpan.FromSeconds(1)); // a few more unchanged polls
+        int polls = p.UnchangedPolls;
+        await Poll.UntilAsync(() => p.UnchangedPolls >= polls + 3, "a few more unchanged polls", p.Diagnostics);
 
         // First sync, then probes and a fetch: all over the connection the first one opened.
         Assert.True(Accepted(server) == 1, $"{Accepted(server)} SSH connections, expected 1 shared one\n{server.Diagnostics()}\n{p.Diagnostics()}");

@@ -108,8 +108,8 @@ public sealed class RecyclingFallbackTests : IDisposable
 
         // A restart without --sparse-checkout-file: the sparse tree retires and becomes the spare.
         var log = new MemoryStream();
-        var full = new Worktrees(rig.Options with { SparseCheckoutFile = null }, rig.Git, new GitSync.Logging.Log(2, log));
-        Worktrees.MarkUnpublished(rig.Served!);
+        var full = new Worktrees(rig.Options with { SparseCheckoutFile = null }, rig.Git, new GitSync.Logging.Log(2, log), TimeProvider.System);
+        full.MarkUnpublished(rig.Served!);
         full.RemoveStale(null);
         Assert.True(Directory.Exists(full.Recycler.SparePath));
         await full.BuildAsync(b, false, CancellationToken.None);
@@ -203,7 +203,7 @@ public sealed class RecyclingFallbackTests : IDisposable
 
         // The clean-up of the process that restarts: the unmarked tree is not a spare candidate.
         var log = new MemoryStream();
-        var restarted = new Worktrees(rig.Options, rig.Git, new GitSync.Logging.Log(2, log));
+        var restarted = new Worktrees(rig.Options, rig.Git, new GitSync.Logging.Log(2, log), TimeProvider.System);
         restarted.RemoveStale(rig.Served);
         Assert.False(Directory.Exists(build));
         Assert.False(Directory.Exists(restarted.Recycler.SparePath));

@@ -33,7 +33,7 @@ internal sealed class RecyclingRig : IDisposable
             ["GIT_CONFIG_KEY_0"] = "protocol.file.allow",
             ["GIT_CONFIG_VALUE_0"] = "always",
         }, log);
-        Worktrees = new Worktrees(Options, Git, log);
+        Worktrees = new Worktrees(Options, Git, log, TimeProvider.System);
     }
 
     public string Root { get; }

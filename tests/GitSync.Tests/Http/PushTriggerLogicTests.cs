@@ -9,7 +9,7 @@ using GitSync.Platform;
 using GitSync.Tests.Infrastructure;
 using Xunit;
 
-namespace GitSync.Tests.PushTrigger;
+namespace GitSync.Tests.Http;
 
 /// <summary>Which payloads can move which --ref: the pure decision behind /trigger.</summary>
 public sealed class PushPayloadTests

@@ -3,7 +3,7 @@ using GitSync.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace GitSync.Tests.PushTrigger;
+namespace GitSync.Tests.Http;
 
 /// <summary>GET /status: what an operator curls when a pod looks stuck.</summary>
 public sealed class StatusEndpointTests(ITestOutputHelper output) : PushTriggerTest(output)

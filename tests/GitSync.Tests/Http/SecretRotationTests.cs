@@ -2,7 +2,7 @@ using GitSync.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace GitSync.Tests.PushTrigger;
+namespace GitSync.Tests.Http;
 
 /// <summary>The secret file is re-read when it changes: rotation without a restart.</summary>
 public sealed class SecretRotationTests(ITestOutputHelper output) : PushTriggerTest(output)

@@ -1,8 +1,9 @@
 using GitSync.Tests.Infrastructure;
+using GitSync.Tests.Trust;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace GitSync.Tests.Trust;
+namespace GitSync.Tests.Sync;
 
 /// <summary>--max-staleness readiness, the /livez liveness path and the freshness metrics.</summary>
 public sealed class FreshnessTests(ITestOutputHelper output) : EndToEndTest(output)

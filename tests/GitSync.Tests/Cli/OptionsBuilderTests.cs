@@ -3,9 +3,10 @@ using Xunit;
 using GitSync.Git;
 using GitSync.Platform;
 
-namespace GitSync.Tests.Unit;
+namespace GitSync.Tests.Cli;
 
-public sealed class CommandLineTests
+/// <summary>Flags and environment into validated options, in process (the binary's command line: EndToEnd/CommandLineTests).</summary>
+public sealed class OptionsBuilderTests
 {
     private static GitSyncOptions Build(IReadOnlyDictionary<string, string>? env = null, params string[] args)
     {

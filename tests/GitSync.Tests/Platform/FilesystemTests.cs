@@ -3,7 +3,7 @@ using GitSync.Sync;
 using GitSync.Tests.Infrastructure;
 using Xunit;
 
-namespace GitSync.Tests.Unit;
+namespace GitSync.Tests.Platform;
 
 /// <summary>
 /// Files git-sync writes under --root, a directory it shares with consumers: nothing planted there

@@ -3,7 +3,7 @@ using Xunit;
 using GitSync.Http;
 using GitSync.Platform;
 
-namespace GitSync.Tests.Unit;
+namespace GitSync.Tests.Cli;
 
 /// <summary>The HTTP server's adjustable limits: defaults, flags, environment, validation.</summary>
 public sealed class HttpLimitsFlagTests

@@ -1,11 +1,10 @@
 using GitSync.Auth;
-using GitSync.Cli;
 using Xunit;
 
-namespace GitSync.Tests.Unit;
+namespace GitSync.Tests.Auth;
 
-/// <summary>Pure logic behind strict clusters: SSH connection sharing settings and --check's restricted-profile warnings.</summary>
-public sealed class StrictLogicTests
+/// <summary>SSH connection sharing: its settings and where they go in the SSH command.</summary>
+public sealed class SshConnectionsTests
 {
     [Fact]
     public void Ssh_sharing_puts_the_socket_in_the_private_directory_and_outlives_the_poll_period()
@@ -38,19 +37,5 @@ public sealed class StrictLogicTests
         // ssh takes the first value given for an option: the caller's.
         Assert.True(command.IndexOf("ControlMaster=no", StringComparison.Ordinal) < command.IndexOf("ControlMaster=auto", StringComparison.Ordinal));
         Assert.DoesNotContain("Control", SshCommand.Build(auth, null, 0, auth.SshKeyFiles), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Restricted_profile_warnings_name_what_a_read_only_root_filesystem_refuses()
-    {
-        static GitSyncOptions Options(params string[] args) =>
-            OptionsBuilder.Build(["--repo=https://example.com/r", "--root=/git", .. args], _ => null).Options!;
-
-        Assert.Empty(RestrictedProfile.Warnings(Options("--link=html", "--touch-file=touched", "--http-bind=:8080")));
-        Assert.Empty(RestrictedProfile.Warnings(Options("--link=/git/sub/html", "--error-file=/git/error.json")));
-        Assert.Single(RestrictedProfile.Warnings(Options("--add-user")));
-        Assert.Single(RestrictedProfile.Warnings(Options("--http-bind=127.0.0.1:443")));
-        Assert.Single(RestrictedProfile.Warnings(Options("--link=/gitx/html")));
-        Assert.Single(RestrictedProfile.Warnings(Options("--error-file=/var/log/git-sync.json")));
     }
 }

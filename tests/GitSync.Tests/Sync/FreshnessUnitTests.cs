@@ -2,7 +2,7 @@ using GitSync.Sync;
 using GitSync.Trust;
 using Xunit;
 
-namespace GitSync.Tests.Trust;
+namespace GitSync.Tests.Sync;
 
 /// <summary>Freshness and signature-output decisions with a fake clock and canned tool output.</summary>
 public sealed class FreshnessUnitTests

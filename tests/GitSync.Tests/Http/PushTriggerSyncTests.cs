@@ -2,7 +2,7 @@ using GitSync.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace GitSync.Tests.PushTrigger;
+namespace GitSync.Tests.Http;
 
 /// <summary>Authenticated pushes that can move the ref sync at once; others are answered and ignored.</summary>
 public sealed class PushTriggerSyncTests(ITestOutputHelper output) : PushTriggerTest(output)

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
-namespace GitSync.Tests.PushTrigger;
+namespace GitSync.Tests.Http;
 
 /// <summary>An answer of /trigger or /status: status code, body, and the JSON "result" when there is one.</summary>
 public sealed record TriggerAnswer(int Status, string Body, IReadOnlyDictionary<string, string> Headers)

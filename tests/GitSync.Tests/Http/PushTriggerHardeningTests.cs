@@ -4,7 +4,7 @@ using GitSync.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace GitSync.Tests.PushTrigger;
+namespace GitSync.Tests.Http;
 
 /// <summary>
 /// The trigger against forged, duplicated and oversized requests, on raw sockets (an HTTP library

@@ -2,7 +2,7 @@ using GitSync.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace GitSync.Tests.PushTrigger;
+namespace GitSync.Tests.Http;
 
 /// <summary>
 /// Base for push trigger tests: a source repo, a secret file, and git-sync with <c>--period=1h</c>

@@ -3,7 +3,7 @@ using GitSync.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace GitSync.Tests.PushTrigger;
+namespace GitSync.Tests.Http;
 
 /// <summary>Requests that must not cause a sync: bad credentials, bad bodies, wrong methods, floods.</summary>
 public sealed class PushTriggerRejectionTests(ITestOutputHelper output) : PushTriggerTest(output)

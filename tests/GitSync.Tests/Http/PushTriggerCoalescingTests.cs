@@ -2,7 +2,7 @@ using GitSync.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace GitSync.Tests.PushTrigger;
+namespace GitSync.Tests.Http;
 
 /// <summary>Any number of triggers during a sync cause exactly one follow-up sync, never a concurrent one.</summary>
 public sealed class PushTriggerCoalescingTests(ITestOutputHelper output) : PushTriggerTest(output)

@@ -1,0 +1,224 @@
+using GitSync.Git;
+using GitSync.Platform;
+using GitSync.Sync;
+
+namespace GitSync.Cli;
+
+/// <summary>Flags of what is synced and where it goes, validated into <see cref="SyncOptions"/>.</summary>
+internal static class SyncFlags
+{
+    public static SyncOptions Read(FlagValues f)
+    {
+        var repo = f.Str(FlagTable.Repo);
+        if (string.IsNullOrEmpty(repo))
+        {
+            throw new ConfigException("required flag: --repo must be specified");
+        }
+        RefuseOptionLike("--repo", repo, "a URL or path");
+        var rootText = f.Str(FlagTable.Root);
+        if (string.IsNullOrEmpty(rootText))
+        {
+            throw new ConfigException("required flag: --root must be specified");
+        }
+        var root = ResolveRoot(rootText);
+
+        var refText = ReadRef(f);
+        RefuseOptionLike("--ref", refText, "a branch, tag, full commit hash or HEAD");
+
+        var depth = f.Int(FlagTable.Depth);
+        if (depth < 0)
+        {
+            throw new ConfigException("invalid flag: --depth must be greater than or equal to 0");
+        }
+        var stale = f.Dur(FlagTable.StaleWorktreeTimeout);
+        if (stale < TimeSpan.Zero)
+        {
+            throw new ConfigException("invalid flag: --stale-worktree-timeout must be greater than or equal to 0");
+        }
+
+        return new SyncOptions
+        {
+            Repo = repo,
+            Root = root,
+            Ref = GitRef.Parse(refText),
+            Link = ReadLink(f, repo, root),
+            Depth = depth,
+            Submodules = f.Str(FlagTable.Submodules) switch
+            {
+                "recursive" => SubmoduleMode.Recursive,
+                "shallow" => SubmoduleMode.Shallow,
+                "off" => SubmoduleMode.Off,
+                var other => throw new ConfigException($"invalid flag: --submodules must be one of recursive, shallow or off (got \"{other}\")"),
+            },
+            SparseCheckoutFile = f.StrOrNull(FlagTable.SparseCheckoutFile),
+            Filter = f.StrOrNull(FlagTable.Filter),
+            GitGc = f.Str(FlagTable.GitGc) switch
+            {
+                "auto" => GcMode.Auto,
+                "always" => GcMode.Always,
+                "aggressive" => GcMode.Aggressive,
+                "off" => GcMode.Off,
+                var other => throw new ConfigException($"invalid flag: --git-gc must be one of auto, always, aggressive or off (got \"{other}\")"),
+            },
+            StaleWorktreeTimeout = stale,
+            RecycleWorktrees = f.Bool(FlagTable.RecycleWorktrees),
+        };
+    }
+
+    /// <summary>
+    /// <c>--ref</c>, or v3's <c>--branch</c>/<c>--rev</c> folded into it; both v3 spellings at once
+    /// (with a rev other than HEAD) contradict each other.
+    /// </summary>
+    private static string ReadRef(FlagValues f)
+    {
+        var branch = f.IsSet(FlagTable.Branch) ? f.Given(FlagTable.Branch)!.Last : "";
+        var rev = f.IsSet(FlagTable.Rev) ? f.Given(FlagTable.Rev)!.Last : "";
+        if (branch.Length > 0 && rev.Length > 0 && rev != "HEAD")
+        {
+            throw new ConfigException("deprecated flag combo: can't set --ref from deprecated --branch and --rev (one or the other is OK)");
+        }
+        // An explicitly empty --ref (or $GITSYNC_REF) is a mistake, not a request for the
+        // default: upstream refuses it too.
+        var gitRef = f.Str(FlagTable.Ref);
+        if (gitRef.Length == 0)
+        {
+            throw new ConfigException("required flag: --ref must be specified");
+        }
+        return gitRef;
+    }
+
+    private static string ReadLink(FlagValues f, string repo, string root)
+    {
+        var link = f.Str(FlagTable.Link);
+        if (string.IsNullOrEmpty(link))
+        {
+            link = DefaultLinkName(repo);
+        }
+        if (string.IsNullOrEmpty(link) || link is "." or "..")
+        {
+            throw new ConfigException("invalid flag: --link could not be derived from --repo; set it explicitly");
+        }
+        var linkPath = Path.GetFullPath(link, root);
+        if (linkPath.TrimEnd('/') == root.TrimEnd('/'))
+        {
+            throw new ConfigException("invalid flag: --link must not be the root itself");
+        }
+        RefuseExistingDirectory(linkPath);
+        return linkPath;
+    }
+
+    /// <summary>
+    /// Publishing renames a new symlink over the link, and rename(2) can't replace a directory
+    /// with a symlink: found only after a full fetch, it would fail every sync. A directory that
+    /// an image ships (Debian's /usr/share/nginx/html) is the usual cause.
+    /// </summary>
+    internal static void RefuseExistingDirectory(string linkPath)
+    {
+        var info = new DirectoryInfo(linkPath);
+        if (info.Exists && info.LinkTarget is null)
+        {
+            var parent = Path.GetDirectoryName(linkPath) ?? "/";
+            throw new ConfigException($"invalid flag: --link {linkPath} is an existing directory, and git-sync can only replace a symlink there; "
+                + $"point --link at a path that does not exist yet (git-sync creates the symlink), e.g. mount the volume at {parent} instead of {linkPath}");
+        }
+    }
+
+    public static LoopOptions ReadLoop(FlagValues f, string root)
+    {
+        var period = f.Dur(FlagTable.Period);
+        if (period < TimeSpan.FromMilliseconds(10))
+        {
+            throw new ConfigException("invalid flag: --period must be at least 10ms");
+        }
+        var initPeriod = f.IsSet(FlagTable.InitPeriod) ? f.Dur(FlagTable.InitPeriod) : period;
+        if (initPeriod < TimeSpan.FromMilliseconds(10))
+        {
+            throw new ConfigException("invalid flag: --init-period must be at least 10ms");
+        }
+        var syncTimeout = f.Dur(FlagTable.SyncTimeout);
+        if (syncTimeout < TimeSpan.FromMilliseconds(10))
+        {
+            throw new ConfigException("invalid flag: --sync-timeout must be at least 10ms");
+        }
+        var maxFailures = f.Int(FlagTable.MaxFailures);
+        int? signal = null;
+        var signalText = f.Str(FlagTable.SyncOnSignal);
+        if (!string.IsNullOrEmpty(signalText))
+        {
+            signal = SignalNumbers.Parse(signalText)
+                ?? throw new ConfigException($"invalid flag: --sync-on-signal must be a signal name or number (got \"{signalText}\")");
+        }
+        return new LoopOptions
+        {
+            Period = period,
+            InitPeriod = initPeriod,
+            SyncTimeout = syncTimeout,
+            OneTime = f.Bool(FlagTable.OneTime),
+            MaxFailures = maxFailures,
+            InitMaxFailures = f.IsSet(FlagTable.InitMaxFailures) ? f.Int(FlagTable.InitMaxFailures) : maxFailures,
+            SyncSignal = signal,
+            TouchFile = RootRelative(f.Str(FlagTable.TouchFile), root),
+            ErrorFile = RootRelative(f.Str(FlagTable.ErrorFile), root),
+        };
+    }
+
+    /// <summary>
+    /// git reads an argument that starts with '-' as an option wherever an option may stand, and
+    /// some options run commands (<c>--upload-pack</c>, <c>-c core.sshCommand=…</c>). Every git
+    /// command separates user values with <c>--</c> too; refusing them here also gives a clear
+    /// message instead of a confusing git error.
+    /// </summary>
+    private static void RefuseOptionLike(string flag, string value, string what)
+    {
+        if (value.StartsWith('-'))
+        {
+            throw new ConfigException($"invalid flag: {flag} must be {what}, not something that starts with '-' (got \"{Logging.Redactor.RedactUrlPasswords(value)}\")");
+        }
+        if (value.Any(char.IsControl))
+        {
+            throw new ConfigException($"invalid flag: {flag} must not contain control characters such as line breaks");
+        }
+    }
+
+    /// <summary>Default link name: the last path element of the repo, without a trailing '/'.</summary>
+    internal static string DefaultLinkName(string repo)
+    {
+        var trimmed = repo.TrimEnd('/');
+        var slash = trimmed.LastIndexOfAny(['/', ':']);
+        return slash >= 0 ? trimmed[(slash + 1)..] : trimmed;
+    }
+
+    /// <summary>
+    /// The root as an absolute path without symlinks or <c>..</c>: the longest existing prefix is
+    /// resolved with realpath(3), the rest (created later) is appended.
+    /// </summary>
+    internal static string ResolveRoot(string text)
+    {
+        var full = Path.GetFullPath(text).TrimEnd('/');
+        if (full.Length == 0)
+        {
+            return "/";
+        }
+        var existing = full;
+        var rest = new Stack<string>();
+        while (!Directory.Exists(existing))
+        {
+            var parent = Path.GetDirectoryName(existing);
+            if (parent is null)
+            {
+                return full;
+            }
+            rest.Push(Path.GetFileName(existing));
+            existing = parent;
+        }
+        var resolved = Native.RealPath(existing);
+        while (rest.Count > 0)
+        {
+            resolved = Path.Combine(resolved, rest.Pop());
+        }
+        return resolved;
+    }
+
+    private static string? RootRelative(string path, string root)
+        => string.IsNullOrEmpty(path) ? null : Path.GetFullPath(path, root);
+}
