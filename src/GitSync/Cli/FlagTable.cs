@@ -112,6 +112,7 @@ internal static class FlagTable
     public static readonly Flag Link = F("link", FlagType.String, "", "The symlink to publish, relative to --root unless absolute; defaults to the last path element of --repo.", "layout") with { Shown = new Shown("link", o => o.Sync.Link) };
     public static readonly Flag GroupWrite = F("group-write", FlagType.Bool, "false", "Make the synced files group-writable.", "layout") with { Shown = new Shown("groupWrite", o => o.GroupWrite) };
     public static readonly Flag StaleWorktreeTimeout = F("stale-worktree-timeout", FlagType.Duration, "0", "How long an unpublished worktree is kept before it is removed.", "layout") with { Env = ["GITSYNC_STALE_WORKTREE_TIMEOUT"], Shown = new Shown("staleWorktreeTimeout", o => o.Sync.StaleWorktreeTimeout) };
+    public static readonly Flag RecycleWorktrees = F("recycle-worktrees", FlagType.Bool, "true", "Build each new revision by updating the previous, unpublished tree in place (time proportional to the change; one spare tree on disk). false: a fresh checkout every time.", "layout") with { Shown = new Shown("recycleWorktrees", o => o.Sync.RecycleWorktrees) };
     public static readonly Flag TouchFile = F("touch-file", FlagType.String, "", "A file touched after each sync that changed something (relative to --root unless absolute).", "layout") with { Shown = new Shown("touchFile", o => o.Loop.TouchFile) };
     public static readonly Flag ErrorFile = F("error-file", FlagType.String, "", "A file that holds the last sync error as JSON, removed after a successful sync (relative to --root unless absolute).", "layout") with { Shown = new Shown("errorFile", o => o.Loop.ErrorFile) };
 
@@ -215,6 +216,7 @@ internal static class FlagTable
         Link,
         GroupWrite,
         StaleWorktreeTimeout,
+        RecycleWorktrees,
         TouchFile,
         ErrorFile,
         Period,

@@ -63,6 +63,7 @@ internal static class SyncFlags
                 var other => throw new ConfigException($"invalid flag: --git-gc must be one of auto, always, aggressive or off (got \"{other}\")"),
             },
             StaleWorktreeTimeout = stale,
+            RecycleWorktrees = f.Bool(FlagTable.RecycleWorktrees),
         };
     }
 

@@ -179,6 +179,8 @@ internal sealed class SyncLoop(
         if (options.OneTime)
         {
             var delivered = await engine.Pipeline.FirstDeliveriesAsync(stop).ConfigureAwait(false);
+            // Old trees are deleted in the background; a one-time run leaves none behind.
+            await engine.Worktrees.Recycler.DrainAsync().ConfigureAwait(false);
             log.Info(0, "exiting after one sync", ("status", delivered ? 0 : 1));
             return Next.Exit(delivered ? 0 : 1);
         }

@@ -38,6 +38,8 @@ internal sealed record SyncOptions
     public string? Filter { get; init; }
     public GcMode GitGc { get; init; } = GcMode.Always;
     public TimeSpan StaleWorktreeTimeout { get; init; } = TimeSpan.Zero;
+    /// <summary>Build each new revision by updating the previous tree in place (see <see cref="TreeRecycler"/>).</summary>
+    public bool RecycleWorktrees { get; init; } = true;
 
 }
 
