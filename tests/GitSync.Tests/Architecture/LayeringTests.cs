@@ -108,7 +108,7 @@ public sealed class LayeringTests
     [Theory]
     [InlineData("GitSync.Sync.SyncEngine", "GitSync.Git.GitCli")]
     [InlineData("GitSync.Cli.OptionsBuilder", "GitSync.Sync.SyncOptions")]
-    [InlineData("GitSync.Program", "GitSync.Hooks.HookRunner")]
+    [InlineData("GitSync.Program", "GitSync.Sync.PublishSteps")]
     public void Sees_uses_that_exist(string from, string to)
         => Assert.Contains(new TypeUse(from, to), Uses.Value);
 
