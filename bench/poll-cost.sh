@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # CPU per unchanged poll of a running git-sync (its own CPU plus every git child it waited
 # for, from /proc/PID/stat), and the git commands one unchanged poll runs (from -v 5 logs).
-# Usage: poll-cost.sh REPO_URL [SECONDS] [PERIOD]
+# Usage: poll-cost.sh REPO_URL [SECONDS] [PERIOD] [EXTRA GIT-SYNC FLAGS...]
 set -euo pipefail
 repo=$1 seconds=${2:-30} period=${3:-100ms}
+extra=("${@:4}")
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${GITSYNC_BIN:-$here/../dist/git-sync}
 work=$(mktemp -d -t gs-bench.XXXXXX)
 port=$(( 20000 + RANDOM % 20000 ))
 "$bin" --repo="$repo" --root="$work/root" --link=link --period="$period" -v 5 \
-  --http-bind=127.0.0.1:$port --http-metrics 2> "$work/log" &
+  --http-bind=127.0.0.1:$port --http-metrics "${extra[@]}" 2> "$work/log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 until curl -sf "127.0.0.1:$port/" >/dev/null; do sleep 0.1; done

@@ -7,6 +7,7 @@
 # cycle and of git-sync's post-publish clean-up), commits, takes the time, sends the trigger (in
 # trigger mode), then polls readlink(link) every ~2 ms until it names the new commit.
 # Prints p50/p95/mean/max in milliseconds (KEEP=1 keeps the work dir with samples and the log).
+# SOURCE=<dir> syncs a clone of that repository (e.g. make-large-repo.sh's) instead of a one-file one.
 # TRANSPORT=ssh serves the repository through a real sshd on 127.0.0.1 (bench/sshd-lib.sh)
 # instead of file://.
 set -euo pipefail
@@ -24,7 +25,13 @@ work=$(mktemp -d -t gs-push.XXXXXX)
 port=${PORT:-9417}
 secret=$(head -c 32 /dev/urandom | base64)
 
-git init -q -b main "$work/repo"
+if [ -n "${SOURCE:-}" ]; then
+  # SOURCE=<repo dir>: a copy of a (large) repository instead of the one-file one; each round
+  # still changes the one file "file".
+  git clone -q --branch main "$SOURCE" "$work/repo"
+else
+  git init -q -b main "$work/repo"
+fi
 git -C "$work/repo" config user.name bench
 git -C "$work/repo" config user.email bench@example.invalid
 echo 0 > "$work/repo/file"

@@ -17,6 +17,7 @@ packages=(
   nginx fcgiwrap                              # smart-HTTP git server (tests/GitSync.Tests/TestServers/SmartHttpServer.cs)
   openssh-server openssh-client               # sshd serving git, ssh-keygen (SshServer.cs, signature tests)
   gnupg                                       # OpenPGP signature tests (Trust/)
+  openssl                                     # the self-signed certificate of the TLS test server (TestServers/StaticHttpServer.cs)
   libnss-wrapper                              # a passwd entry for ssh as a UID without one (Strict/ tests, the image)
   inotify-tools                               # inotifywait: a watcher on --marker-file (EndToEnd/CopyModeTests.cs)
   podman runc mmdebstrap                      # the image test builds deploy/Dockerfile offline (scripts/image.sh)

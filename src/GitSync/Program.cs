@@ -44,8 +44,14 @@ internal static class Program
                 {
                     await Console.Error.WriteLineAsync("WARNING: " + warning).ConfigureAwait(false);
                 }
-                Console.Out.WriteLine(EffectiveConfiguration.Render(request.Options!));
-                return 0;
+                ReleaseListing? releases = null;
+                if (request.Options!.Sync.RefSemver is not null)
+                {
+                    using var listTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                    releases = await ReleaseCheck.ProbeAsync(request.Options, listTimeout.Token).ConfigureAwait(false);
+                }
+                Console.Out.WriteLine(EffectiveConfiguration.Render(request.Options!, releases));
+                return request.Probe ? await ProbeAsync(request.Options!).ConfigureAwait(false) : 0;
         }
 
         var options = request.Options!;
@@ -60,7 +66,15 @@ internal static class Program
         }
         catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAccessException or GitException or InvalidOperationException)
         {
-            log.Error(e.Message, "fatal error");
+            if (e is ConfigException)
+            {
+                log.Error(e.Message, "fatal error");
+            }
+            else
+            {
+                var failure = FailureClassifier.Default.Classify(e);
+                log.Error(e.Message, "fatal error", ("class", failure.Class.Name), ("hint", failure.Hint));
+            }
             StatusFiles.WriteConfigError(options.Loop.ErrorFile, "ERROR: " + e.Message);
             return 1;
         }
@@ -78,7 +92,7 @@ internal static class Program
     {
         log.Redactor.AddSecret(options.Auth.Password);
         log.Info(0, "starting up", ("version", VersionText()), ("pid", Environment.ProcessId), ("uid", (long)Native.GetUid()),
-            ("repo", options.Sync.Repo), ("ref", options.Sync.Ref), ("root", options.Sync.Root), ("link", options.Sync.Link));
+            ("repo", options.Sync.Repo), ("ref", options.Sync.Ref), ("refSemver", options.Sync.RefSemver?.Text), ("root", options.Sync.Root), ("link", options.Sync.Link));
         SetUpProcess(options, log);
 
         using var stopSource = new CancellationTokenSource();
@@ -99,7 +113,15 @@ internal static class Program
         Filesystem.CreateDirectory(options.Sync.Root, "the --root directory");
         var status = new SyncStatus();
         metrics?.Observe(status.Gauges);
-        await using var endpoint = await StartHttpAsync(options, status, trigger, metrics, log, stopSource.Token).ConfigureAwait(false);
+        // Only a fan-out needs an HTTP client and its background loop.
+        await using var peers = options.Http.PushTrigger is not { Peers.Count: > 0 } ? null
+            : new PeerForwarder(options.Http.PushTrigger.Peers, OwnEndpoints.From(Bind.Parse(options.Http.Bind!)!), metrics, log);
+        var releases = options.Sync.RefSemver is not { } range ? null
+            : new ReleaseFollower(range, options.Sync.Repo, options.Sync.Root, git, options.Signatures.Mode == Trust.SignatureMode.Tag, log)
+            {
+                Metrics = metrics is null ? null : new ReleaseMetrics(metrics),
+            };
+        await using var endpoint = await StartHttpAsync(options, status, trigger, metrics, peers, releases, log, stopSource.Token).ConfigureAwait(false);
 
         // Only a webhook needs an HTTP client: without one its code pages are never touched.
         using var http = options.Hooks.Webhook is null ? null : OutboundHttp.Create();
@@ -110,12 +132,26 @@ internal static class Program
             await signatures.LoadAsync(stopSource.Token).ConfigureAwait(false);
         }
         var pipeline = PublishSteps.Compose(options.Hooks, options.Loop.OneTime, signatures, gitEnv.Variables, http, metrics, log);
-        var engine = new SyncEngine(options.Sync, git, log, pipeline);
+        var engine = new SyncEngine(options.Sync, git, log, pipeline, releases: releases);
         var loop = new SyncLoop(options.Sync, options.Loop, engine, git, trigger, status, metrics, new StatusFiles(options.Loop, log), log)
         {
             BeforeSync = (force, ct) => credentials.RefreshAsync(git, force, ct),
+            Classifier = new FailureClassifier(SshCommand.KeyFiles(options.Auth, Environment.GetEnvironmentVariable("GIT_SSH_COMMAND"))),
         };
         return await loop.RunAsync(stopSource.Token).ConfigureAwait(false);
+    }
+
+    /// <summary><c>--check --probe</c>: one line per problem, in the failure catalogue's terms; exit 1 if any.</summary>
+    private static async Task<int> ProbeAsync(GitSyncOptions options)
+    {
+        var problems = await Preflight.RunAsync(options.Sync, options.Auth, CancellationToken.None).ConfigureAwait(false);
+        var redactor = new Redactor();
+        redactor.AddSecret(options.Auth.Password);
+        foreach (var p in problems)
+        {
+            await Console.Error.WriteLineAsync($"ERROR: {p.Class.Name}: {redactor.Redact(p.Detail)} ({redactor.Redact(p.Hint)})").ConfigureAwait(false);
+        }
+        return problems.Count == 0 ? 0 : 1;
     }
 
     /// <summary>The umask (<c>--group-write</c>: files git creates are group-writable) and <c>--add-user</c>.</summary>
@@ -140,16 +176,16 @@ internal static class Program
     }
 
     /// <summary>The HTTP endpoint (<c>--http-bind</c>), serving once this returns; null when off.</summary>
-    private static async Task<HttpEndpoint?> StartHttpAsync(GitSyncOptions options, SyncStatus status, SyncTrigger trigger, SyncMetrics? metrics, Log log, CancellationToken stop)
+    private static async Task<HttpEndpoint?> StartHttpAsync(GitSyncOptions options, SyncStatus status, SyncTrigger trigger, SyncMetrics? metrics, PeerForwarder? peers, ReleaseFollower? releases, Log log, CancellationToken stop)
     {
         if (options.Http.Bind is null)
         {
             return null;
         }
-        var push = options.Http.PushTrigger is null ? null : new PushTrigger(options.Http.PushTrigger, options.Sync.Ref, trigger, status, metrics, log);
+        var push = options.Http.PushTrigger is null ? null : new PushTrigger(options.Http.PushTrigger, options.Sync.Ref, trigger, status, metrics, log, peers) { Releases = options.Sync.RefSemver };
         var pushMode = options.Http.PushTrigger is null ? "off" : options.Http.PushTrigger.SecretFile is null ? "unauthenticated" : "authenticated";
         var endpoint = new HttpEndpoint(Bind.Parse(options.Http.Bind)!, options.Http.Limits, status, metrics, options.Http.Pprof, log,
-            new StatusPage(status, options.Sync.Repo, options.Sync.Ref, options.Sync.Link, pushMode, log.Redactor), push,
+            new StatusPage(status, options.Sync.Repo, options.Sync.Ref, options.Sync.Link, pushMode, log.Redactor) { Releases = releases }, push,
             new Freshness(status, options.Http.MaxStaleness, options.Loop, TimeProvider.System));
         try
         {

@@ -13,7 +13,8 @@ namespace GitSync.Cli;
 /// </summary>
 internal static class EffectiveConfiguration
 {
-    public static string Render(GitSyncOptions o)
+    /// <param name="releases">With --ref-semver: what the range matches on the remote now.</param>
+    public static string Render(GitSyncOptions o, ReleaseListing? releases = null)
     {
         // Keys in table order; "a.b" nests b in object a. Flags that share a key show it once.
         var top = new List<(string Key, object? Value, List<(string Key, object? Value)>? Members)>();
@@ -50,6 +51,12 @@ internal static class EffectiveConfiguration
             w.WriteStartObject();
             foreach (var (key, value, members) in top)
             {
+                if (value is Git.SemverRange range)
+                {
+                    // --ref-semver: the range and, when listed, what it matches on the remote now.
+                    ReleaseCheck.Write(w, range, releases);
+                    continue;
+                }
                 if (members is null)
                 {
                     Write(w, key, value);

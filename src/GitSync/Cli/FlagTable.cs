@@ -101,6 +101,7 @@ internal static class FlagTable
     // What to sync.
     public static readonly Flag Repo = F("repo", FlagType.String, "", "The git repository to sync: any URL git accepts (file://, https://, ssh://, user@host:path). Required.", "sync") with { Shown = new Shown("repo", o => Redactor.RedactUrlPasswords(o.Sync.Repo)) };
     public static readonly Flag Ref = F("ref", FlagType.String, "HEAD", "The git revision to sync: a branch, a tag, a full commit hash, or HEAD (the remote's default branch).", "sync") with { Env = ["GITSYNC_REF"], Shown = new Shown("ref", o => o.Sync.Ref.Text) };
+    public static readonly Flag RefSemver = F("ref-semver", FlagType.String, "", "Follow releases instead of --ref: sync the newest tag whose name (an optional leading v, then a SemVer 2.0 version) is in this npm-style range, e.g. '~1.4' (patches of 1.4), '^1.4.2' (1.x from 1.4.2), '>=1.2.0 <2.0.0', '1.x || 2.x', '*'. Pre-releases only when the range names one of the same version. Not together with --ref (see docs/releases.md).", "sync") with { Env = ["GITSYNC_REF_SEMVER"], Shown = new Shown("refSemver", o => o.Sync.RefSemver) };
     public static readonly Flag Depth = F("depth", FlagType.Int, "1", "Fetch at most this many commits of history; 0 means all history.", "sync") with { Shown = new Shown("depth", o => o.Sync.Depth) };
     public static readonly Flag Submodules = F("submodules", FlagType.String, "recursive", "Submodule handling: recursive, shallow or off.", "sync") with { Shown = new Shown("submodules", o => o.Sync.Submodules) };
     public static readonly Flag SparseCheckoutFile = F("sparse-checkout-file", FlagType.String, "", "A sparse-checkout file listing the paths to check out.", "sync") with { Shown = new Shown("sparseCheckoutFile", o => o.Sync.SparseCheckoutFile) };
@@ -113,6 +114,7 @@ internal static class FlagTable
     public static readonly Flag MarkerFile = F("marker-file", FlagType.String, "", "A file replaced atomically after each publish with the live hash and the time, for watchers (relative to --root unless absolute; outside the published tree).", "layout") with { Env = ["GITSYNC_MARKER_FILE"], Shown = new Shown("markerFile", o => o.Sync.MarkerFile) };
     public static readonly Flag GroupWrite = F("group-write", FlagType.Bool, "false", "Make the synced files group-writable.", "layout") with { Shown = new Shown("groupWrite", o => o.GroupWrite) };
     public static readonly Flag StaleWorktreeTimeout = F("stale-worktree-timeout", FlagType.Duration, "0", "How long an unpublished worktree is kept before it is removed.", "layout") with { Env = ["GITSYNC_STALE_WORKTREE_TIMEOUT"], Shown = new Shown("staleWorktreeTimeout", o => o.Sync.StaleWorktreeTimeout) };
+    public static readonly Flag RecycleWorktrees = F("recycle-worktrees", FlagType.Bool, "true", "Build each new revision by updating the previous, unpublished tree in place (time proportional to the change; one spare tree on disk). false: a fresh checkout every time.", "layout") with { Shown = new Shown("recycleWorktrees", o => o.Sync.RecycleWorktrees) };
     public static readonly Flag TouchFile = F("touch-file", FlagType.String, "", "A file touched after each sync that changed something (relative to --root unless absolute).", "layout") with { Shown = new Shown("touchFile", o => o.Loop.TouchFile) };
     public static readonly Flag ErrorFile = F("error-file", FlagType.String, "", "A file that holds the last sync error as JSON, removed after a successful sync (relative to --root unless absolute).", "layout") with { Shown = new Shown("errorFile", o => o.Loop.ErrorFile) };
 
@@ -179,6 +181,7 @@ internal static class FlagTable
     public static readonly Flag PushTriggerMaxBodyBytes = F("push-trigger-max-body-bytes", FlagType.Int, "1048576", "The largest request body /trigger reads; larger ones are answered 413.", "http") with { Env = ["GITSYNC_PUSH_TRIGGER_MAX_BODY_BYTES"], Shown = new Shown("pushTriggerLimits.maxBodyBytes", o => o.Http.PushTrigger?.MaxBodyBytes) };
     public static readonly Flag PushTriggerRateLimit = F("push-trigger-rate-limit", FlagType.Int, "5", "/trigger requests per second accepted from one source address after its burst (IPv6: per /64); more are answered 429. 0 turns the limit off.", "http") with { Env = ["GITSYNC_PUSH_TRIGGER_RATE_LIMIT"], Shown = new Shown("pushTriggerLimits.rateLimit", o => o.Http.PushTrigger?.RatePerSecond) };
     public static readonly Flag PushTriggerBurst = F("push-trigger-burst", FlagType.Int, "50", "/trigger requests one source address may send at once before --push-trigger-rate-limit applies.", "http") with { Env = ["GITSYNC_PUSH_TRIGGER_BURST"], Shown = new Shown("pushTriggerLimits.burst", o => o.Http.PushTrigger?.Burst) };
+    public static readonly Flag PushTriggerPeers = F("push-trigger-peers", FlagType.String, "", "Other replicas to pass each authenticated /trigger request on to, as a comma-separated list of HOST:PORT ([::1]:8080 for IPv6); a name is resolved at every forward, so a headless Service reaches every pod. Forwards carry the original credentials and body, run in the background, and are never forwarded again.", "http") with { Env = ["GITSYNC_PUSH_TRIGGER_PEERS"], Shown = new Shown("pushTriggerPeers", o => o.Http.PushTrigger?.Peers.Select(p => p.ToString()).ToArray() ?? []) };
 
     // Output.
     public static readonly Flag Verbose = F("verbose", FlagType.Int, "0", "Log verbosity: 0 updates, 2 the loop, 5 every git command, 6 their output, 9 tracing.", "output") with { Short = 'v', Env = ["GITSYNC_VERBOSE"], Shown = new Shown("verbosity", o => o.Verbosity) };
@@ -186,6 +189,7 @@ internal static class FlagTable
     public static readonly Flag Help = new Flag("help", FlagType.Bool, "false", "Print help and exit.") { Short = 'h', Section = "output" };
     public static readonly Flag Man = new Flag("man", FlagType.Bool, "false", "Print the full manual and exit.") { Section = "output" };
     public static readonly Flag Check = new Flag("check", FlagType.Bool, "false", "Validate the flags and environment, print the effective configuration as JSON (secrets masked) and exit: 0 if valid, 1 if not.") { Section = "output" };
+    public static readonly Flag Probe = new Flag("probe", FlagType.Bool, "false", "With --check, run where the sync will run: also check the SSH key files, the known_hosts entry of the repo's host, that the host name resolves and that its port answers.") { Section = "output" };
 
     // v3 spellings: accepted, warned about, mapped onto their replacements.
     public static readonly Flag Branch = Fold("branch", FlagType.String, Ref, FoldWhen.NotEmpty, "The branch to sync (v3).", "GIT_SYNC_BRANCH");
@@ -205,6 +209,7 @@ internal static class FlagTable
     [
         Repo,
         Ref,
+        RefSemver,
         Depth,
         Submodules,
         SparseCheckoutFile,
@@ -215,6 +220,7 @@ internal static class FlagTable
         MarkerFile,
         GroupWrite,
         StaleWorktreeTimeout,
+        RecycleWorktrees,
         TouchFile,
         ErrorFile,
         Period,
@@ -269,11 +275,13 @@ internal static class FlagTable
         PushTriggerMaxBodyBytes,
         PushTriggerRateLimit,
         PushTriggerBurst,
+        PushTriggerPeers,
         Verbose,
         Version,
         Help,
         Man,
         Check,
+        Probe,
         Branch,
         Rev,
         Dest,

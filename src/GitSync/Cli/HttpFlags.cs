@@ -53,8 +53,13 @@ internal static class HttpFlags
     {
         var secretFile = f.StrOrNull(FlagTable.PushTriggerSecretFile);
         var insecure = f.Bool(FlagTable.PushTriggerInsecureNoAuth);
+        var peersText = f.StrOrNull(FlagTable.PushTriggerPeers)?.Trim() is { Length: > 0 } text ? text : null;
         if (secretFile is null && !insecure)
         {
+            if (peersText is not null)
+            {
+                throw new ConfigException("required flag: --push-trigger-secret-file (or --push-trigger-insecure-no-auth) must be specified when --push-trigger-peers is set");
+            }
             return null;
         }
         var flag = secretFile is not null ? "--push-trigger-secret-file" : "--push-trigger-insecure-no-auth";
@@ -81,7 +86,16 @@ internal static class HttpFlags
         {
             throw new ConfigException("invalid flag: --push-trigger-burst must be at least 1");
         }
-        return new PushTriggerOptions(secretFile is null ? null : Path.GetFullPath(secretFile), maxBody, rate, burst);
+        IReadOnlyList<PeerAddress> peers;
+        try
+        {
+            peers = peersText is null ? [] : PeerAddress.ParseList(peersText);
+        }
+        catch (FormatException e)
+        {
+            throw new ConfigException("invalid flag: --push-trigger-peers: " + e.Message);
+        }
+        return new PushTriggerOptions(secretFile is null ? null : Path.GetFullPath(secretFile), maxBody, rate, burst) { Peers = peers };
     }
 
     private static HttpLimits Limits(FlagValues f)

@@ -13,7 +13,8 @@ internal enum CliAction
 }
 
 /// <summary>The result of reading the command line: an action, the options, and warnings to log.</summary>
-internal sealed record CliRequest(CliAction Action, GitSyncOptions? Options, IReadOnlyList<string> Warnings);
+/// <param name="Probe"><c>--check --probe</c>: also check what the sync would meet (key files, known_hosts, the network).</param>
+internal sealed record CliRequest(CliAction Action, GitSyncOptions? Options, IReadOnlyList<string> Warnings, bool Probe = false);
 
 /// <summary>
 /// Turns the command line and environment into a validated <see cref="GitSyncOptions"/>: each
@@ -90,7 +91,13 @@ internal static class OptionsBuilder
             warnings.Add($"{raw.Origin} is deprecated, use {raw.Flag.ReplacedBy} instead");
         }
         var options = BuildOptions(flags);
-        return new CliRequest(flags.Bool(FlagTable.Check) ? CliAction.Check : CliAction.Run, options, warnings);
+        var check = flags.Bool(FlagTable.Check);
+        var probe = flags.Bool(FlagTable.Probe);
+        if (probe && !check)
+        {
+            throw new ConfigException("invalid flag: --probe only goes with --check");
+        }
+        return new CliRequest(check ? CliAction.Check : CliAction.Run, options, warnings, check && probe);
     }
 
     private static GitSyncOptions BuildOptions(FlagValues f)
@@ -115,7 +122,7 @@ internal static class OptionsBuilder
             Verbosity = f.Int(FlagTable.Verbose),
             Hooks = hooks,
             Auth = AuthFlags.Read(f, sync.Repo),
-            Signatures = TrustFlags.Read(f, sync.Ref),
+            Signatures = TrustFlags.Read(f, sync.Ref, followsReleases: sync.RefSemver is not null),
         };
     }
 }

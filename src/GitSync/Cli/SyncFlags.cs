@@ -24,6 +24,7 @@ internal static class SyncFlags
 
         var refText = ReadRef(f);
         RefuseOptionLike("--ref", refText, "a branch, tag, full commit hash or HEAD");
+        var refSemver = ReadRefSemver(f);
 
         var depth = f.Int(FlagTable.Depth);
         if (depth < 0)
@@ -48,6 +49,7 @@ internal static class SyncFlags
             Repo = repo,
             Root = root,
             Ref = GitRef.Parse(refText),
+            RefSemver = refSemver,
             Link = link,
             Publish = mode,
             MarkerFile = ReadPublish(f, root, link, mode),
@@ -70,6 +72,7 @@ internal static class SyncFlags
                 var other => throw new ConfigException($"invalid flag: --git-gc must be one of auto, always, aggressive or off (got \"{other}\")"),
             },
             StaleWorktreeTimeout = stale,
+            RecycleWorktrees = f.Bool(FlagTable.RecycleWorktrees),
         };
     }
 
@@ -93,6 +96,33 @@ internal static class SyncFlags
             throw new ConfigException("required flag: --ref must be specified");
         }
         return gitRef;
+    }
+
+    /// <summary>
+    /// <c>--ref-semver</c>: a range of release tags to follow instead of <c>--ref</c>. Both at
+    /// once is an error, whichever way either was given (flag, environment, v3's --branch/--rev).
+    /// </summary>
+    private static SemverRange? ReadRefSemver(FlagValues f)
+    {
+        if (f.Given(FlagTable.RefSemver) is not { } raw)
+        {
+            return null;
+        }
+        foreach (var flag in (Flag[])[FlagTable.Ref, FlagTable.Branch, FlagTable.Rev])
+        {
+            if (f.Given(flag) is { } other)
+            {
+                throw new ConfigException($"invalid flag: {raw.Origin} and {other.Origin} are mutually exclusive: --ref-semver follows the newest tag in its range instead of --ref; set one of them");
+            }
+        }
+        try
+        {
+            return SemverRange.Parse(raw.Last);
+        }
+        catch (FormatException e)
+        {
+            throw new ConfigException($"invalid flag: {raw.Origin} is not a version range: {e.Message}");
+        }
     }
 
     private static string ReadLink(FlagValues f, string repo, string root, PublishMode mode)

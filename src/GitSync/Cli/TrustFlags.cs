@@ -7,7 +7,8 @@ namespace GitSync.Cli;
 /// <summary>Flags of signature verification, validated into <see cref="SignatureOptions"/>.</summary>
 internal static class TrustFlags
 {
-    public static SignatureOptions Read(FlagValues f, GitRef gitRef)
+    /// <param name="followsReleases">--ref-semver: the tags verified are its choices, not --ref.</param>
+    public static SignatureOptions Read(FlagValues f, GitRef gitRef, bool followsReleases = false)
     {
         var mode = f.Str(FlagTable.VerifySignatures) switch
         {
@@ -26,7 +27,7 @@ internal static class TrustFlags
         {
             throw new ConfigException("required flag: --verify-signatures needs --trusted-gpg-keyring-file or --trusted-ssh-allowed-signers-file (or both)");
         }
-        if (mode == SignatureMode.Tag && !gitRef.CanNameTag)
+        if (mode == SignatureMode.Tag && !followsReleases && !gitRef.CanNameTag)
         {
             throw new ConfigException($"invalid flag: --verify-signatures=tag needs --ref to name an annotated tag, not a branch, HEAD or a hash (got \"{gitRef}\"); use --verify-signatures=commit");
         }

@@ -15,6 +15,12 @@ internal sealed class GitException(string command, int exitCode, string stderr, 
     public int ExitCode { get; } = exitCode;
     public string Stderr { get; } = stderr;
 
+    /// <summary>The hint given to <see cref="GitCli.RunAsync"/>, if any.</summary>
+    public string? Hint { get; } = hint;
+
+    /// <summary>For a ref the remote lacks: the nearest names it has (for the failure's hint).</summary>
+    public IReadOnlyList<string>? ClosestRefs { get; init; }
+
     private static string Describe(string command, int exitCode, string stderr, string? hint)
     {
         var tail = stderr.Trim();

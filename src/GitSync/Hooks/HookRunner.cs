@@ -1,3 +1,4 @@
+using GitSync.Git;
 using GitSync.Logging;
 using GitSync.Metrics;
 using GitSync.Platform;
@@ -93,7 +94,9 @@ internal sealed class HookRunner(IHook hook, TimeSpan backoff, bool oneTime, Syn
         catch (HookException e)
         {
             metrics?.HookRun(hook.Name, success: false);
-            log.Error(e.Message, "hook failed", ("hook", hook.Name), ("hash", hash), ("retryIn", oneTime ? "never" : Duration.Format(backoff)));
+            metrics?.Failure(FailureClass.HookFailed.Name);
+            log.Error(e.Message, "hook failed", ("hook", hook.Name), ("hash", hash), ("retryIn", oneTime ? "never" : Duration.Format(backoff)),
+                ("class", FailureClass.HookFailed.Name), ("hint", FailureClass.HookFailed.Hint));
             return false;
         }
     }

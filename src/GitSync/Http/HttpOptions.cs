@@ -4,7 +4,11 @@ namespace GitSync.Http;
 /// The push trigger (<c>POST /trigger</c>): the secret file (null only when running
 /// unauthenticated was asked for explicitly), the body size limit, and the per-source rate limit.
 /// </summary>
-internal sealed record PushTriggerOptions(string? SecretFile, int MaxBodyBytes, int RatePerSecond, int Burst);
+internal sealed record PushTriggerOptions(string? SecretFile, int MaxBodyBytes, int RatePerSecond, int Burst)
+{
+    /// <summary><c>--push-trigger-peers</c>: where authenticated deliveries are forwarded (empty: nowhere).</summary>
+    public IReadOnlyList<PeerAddress> Peers { get; init; } = [];
+}
 
 /// <summary>
 /// The HTTP server's limits that a deployment may need to change (the fixed ones live in

@@ -5,7 +5,8 @@ namespace GitSync.Http;
 /// <summary>What the push trigger reads from a request's headers: credentials, the event, the kind of sender.</summary>
 internal static class PushHeaders
 {
-    private static readonly string[] CredentialHeaders = ["X-Hub-Signature-256", "X-Gitlab-Token", "Authorization"];
+    /// <summary>Credentials and the fan-out marker: sent twice, which copy counts would be a guess.</summary>
+    private static readonly string[] OnceOnlyHeaders = ["X-Hub-Signature-256", "X-Gitlab-Token", "Authorization", PeerForwarder.MarkerHeader];
 
     /// <summary>
     /// The first header that appears more than once among those that authenticate or describe the
@@ -13,7 +14,7 @@ internal static class PushHeaders
     /// </summary>
     public static string? Duplicated(IHeaderDictionary headers)
     {
-        foreach (var name in CredentialHeaders)
+        foreach (var name in OnceOnlyHeaders)
         {
             if (headers.TryGetValue(name, out var values) && values.Count > 1)
             {

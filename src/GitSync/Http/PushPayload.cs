@@ -30,7 +30,8 @@ internal static class PushPayload
     /// <param name="body">The raw request body.</param>
     /// <param name="contentType">The request's Content-Type (GitHub can send form-encoded payloads).</param>
     /// <param name="wantedRef">The <c>--ref</c> being synced.</param>
-    public static PushDecision Decide(string? eventName, ReadOnlyMemory<byte> body, string? contentType, GitRef wantedRef)
+    /// <param name="releases">The <c>--ref-semver</c> range followed instead of <paramref name="wantedRef"/>, if any.</param>
+    public static PushDecision Decide(string? eventName, ReadOnlyMemory<byte> body, string? contentType, GitRef wantedRef, SemverRange? releases = null)
     {
         if (string.Equals(eventName, "ping", StringComparison.OrdinalIgnoreCase))
         {
@@ -62,7 +63,7 @@ internal static class PushPayload
             {
                 return PushDecision.Queue("not a push payload");
             }
-            return DecideRef(pushedRef, DefaultBranch(root), wantedRef);
+            return releases is not null ? DecideRelease(pushedRef, releases) : DecideRef(pushedRef, DefaultBranch(root), wantedRef);
         }
         catch (JsonException)
         {
@@ -98,6 +99,12 @@ internal static class PushPayload
             ? PushDecision.Queue($"push to {pushedRef}")
             : PushDecision.Ignore($"push to {pushedRef} does not move {wantedRef}");
     }
+
+    /// <summary>With <c>--ref-semver</c>, only a tag in range can change the tag followed.</summary>
+    internal static PushDecision DecideRelease(string pushedRef, SemverRange releases) =>
+        releases.CanMove(pushedRef)
+            ? PushDecision.Queue($"push to {pushedRef} (in --ref-semver range)")
+            : PushDecision.Ignore($"push to {pushedRef} is not a tag in --ref-semver range {releases}");
 
     /// <summary>A push payload: a full <c>ref</c> plus <c>before</c>/<c>after</c>, or a <c>ref</c> under a push event header.</summary>
     private static bool IsPush(JsonElement root, string? eventName, out string pushedRef)

@@ -43,6 +43,8 @@ internal sealed class PushTrigger
     /// <summary>The first allocation for a body; it doubles as bytes arrive, up to the size limit.</summary>
     private const int InitialBodyBuffer = 4096;
 
+    private const string OwnForward = "forwarded by this replica";
+
     private readonly PushTriggerOptions _options;
     private readonly GitRef _ref;
     private readonly SyncTrigger _trigger;
@@ -53,10 +55,15 @@ internal sealed class PushTrigger
     private readonly SourceRateLimiter _failures;
     private readonly SourceRateLimiter _accepted;
     private readonly BodySlots _bodies = new(ConcurrentBodies, TimeProvider.System);
+    private readonly PeerForwarder? _peers;
+
+    /// <summary>With <c>--ref-semver</c>: pushes of tags in this range move the ref.</summary>
+    public SemverRange? Releases { get; init; }
 
     /// <exception cref="ConfigException">The secret file cannot be read, is empty, or holds a secret too short to be safe.</exception>
-    public PushTrigger(PushTriggerOptions options, GitRef wantedRef, SyncTrigger trigger, SyncStatus status, SyncMetrics? metrics, Log log)
+    public PushTrigger(PushTriggerOptions options, GitRef wantedRef, SyncTrigger trigger, SyncStatus status, SyncMetrics? metrics, Log log, PeerForwarder? peers = null)
     {
+        _peers = peers;
         _options = options;
         _ref = wantedRef;
         _trigger = trigger;
@@ -132,6 +139,22 @@ internal sealed class PushTrigger
             }
         }
 
+        // Only an authenticated request gets this far: the fan-out marker opens nothing.
+        var marker = PushHeaders.Single(headers, PeerForwarder.MarkerHeader);
+        request.ForwardedBy = marker is null ? null : PeerForwarder.Shown(marker);
+        if (marker is not null && _peers is not null && _peers.IsOwn(marker))
+        {
+            // Our own forward, back through an address not known to be ours: handled already.
+            Record(request, "ignored", OwnForward);
+            await AnswerAsync(exchange, 200, "ignored", OwnForward, stop).ConfigureAwait(false);
+            return;
+        }
+        if (marker is null)
+        {
+            // Every authenticated delivery, whatever it means here: each peer judges it itself.
+            _peers?.Forward(headers, body.Bytes);
+        }
+
         await AnswerDecisionAsync(exchange, request, body, stop).ConfigureAwait(false);
     }
 
@@ -167,7 +190,7 @@ internal sealed class PushTrigger
     private async Task AnswerDecisionAsync(HttpExchange exchange, Request request, Body body, CancellationToken stop)
     {
         var headers = exchange.RequestHeaders;
-        var decision = PushPayload.Decide(PushHeaders.EventName(headers), body.Bytes, headers.ContentType, _ref);
+        var decision = PushPayload.Decide(PushHeaders.EventName(headers), body.Bytes, headers.ContentType, _ref, Releases);
         if (decision.Sync && _ref.IsHash && _status.Current.Hash == _ref.Text)
         {
             decision = PushDecision.Ignore("ref is a commit hash that is already synced");
@@ -319,14 +342,17 @@ internal sealed class PushTrigger
         {
             return;
         }
-        if (detail is null)
+        List<(string, object?)> fields = [("source", request.Source), ("reason", reason)];
+        if (detail is not null)
         {
-            _log.Info(level, "push trigger " + result, ("source", request.Source), ("reason", reason), ("remote", request.Remote?.ToString()));
+            fields.Add(("detail", detail));
         }
-        else
+        fields.Add(("remote", request.Remote?.ToString()));
+        if (request.ForwardedBy is not null)
         {
-            _log.Info(level, "push trigger " + result, ("source", request.Source), ("reason", reason), ("detail", detail), ("remote", request.Remote?.ToString()));
+            fields.Add(("forwardedBy", request.ForwardedBy));
         }
+        _log.Info(level, "push trigger " + result, [.. fields]);
     }
 
     private static Task AnswerAsync(HttpExchange exchange, int status, string result, string reason, CancellationToken stop)
@@ -352,5 +378,8 @@ internal sealed class PushTrigger
 
         /// <summary>Every credential it carries has been checked and is valid (or none is needed).</summary>
         public bool Authenticated { get; set; }
+
+        /// <summary>The instance marker of the replica that forwarded it (read once authenticated); null for a delivery from the git host.</summary>
+        public string? ForwardedBy { get; set; }
     }
 }

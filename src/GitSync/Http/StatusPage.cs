@@ -16,6 +16,9 @@ internal sealed class StatusPage(SyncStatus status, string repo, GitRef gitRef, 
 {
     public const string Path = "/status";
 
+    /// <summary>With <c>--ref-semver</c>: the range, the release tag served and any refused newer one.</summary>
+    public ReleaseFollower? Releases { get; init; }
+
     public byte[] Render()
     {
         var s = status.Current;
@@ -25,6 +28,16 @@ internal sealed class StatusPage(SyncStatus status, string repo, GitRef gitRef, 
             w.WriteStartObject();
             w.WriteString("repo", redactor.Redact(repo));
             w.WriteString("ref", gitRef.Text);
+            if (Releases?.Current is { } release)
+            {
+                w.WriteStartObject("refSemver");
+                w.WriteString("range", release.Range);
+                WriteOrNull(w, "tag", release.Tag);
+                WriteOrNull(w, "version", release.Version);
+                WriteOrNull(w, "rejectedTag", release.RejectedTag);
+                WriteOrNull(w, "rejectedReason", release.RejectedReason is null ? null : redactor.Redact(release.RejectedReason));
+                w.WriteEndObject();
+            }
             w.WriteString("link", link);
             w.WriteBoolean("ready", status.IsReady);
             WriteOrNull(w, "hash", s.Hash);
@@ -32,6 +45,8 @@ internal sealed class StatusPage(SyncStatus status, string repo, GitRef gitRef, 
             WriteTime(w, "lastUpdateTime", s.LastUpdate);
             WriteOrNull(w, "lastError", s.LastError is null ? null : redactor.Redact(s.LastError));
             WriteTime(w, "lastErrorTime", s.LastErrorTime);
+            WriteOrNull(w, "lastErrorClass", s.LastFailure?.Class.Name);
+            WriteOrNull(w, "lastErrorHint", s.LastFailure is null ? null : redactor.Redact(s.LastFailure.Hint));
             w.WriteNumber("consecutiveFailures", s.ConsecutiveFailures);
             w.WriteNumber("syncCount", s.SyncCount);
             w.WriteNumber("updateCount", s.UpdateCount);

@@ -16,7 +16,9 @@ internal sealed class SyncMetrics
     private readonly Counter _hookRuns;
     private readonly Counter _pushTriggers;
     private readonly Counter _pushTriggerRejections;
+    private readonly Counter _pushTriggerForwards;
     private readonly Counter _signatureVerifications;
+    private readonly Counter _failures;
     private readonly Gauge _lastSuccess;
     private readonly Gauge _consecutiveFailures;
     private readonly Gauge _publishedHash;
@@ -43,8 +45,12 @@ internal sealed class SyncMetrics
             new CounterConfiguration { LabelNames = ["source", "result"] });
         _pushTriggerRejections = factory.CreateCounter("git_sync_push_trigger_rejected_total", "How many push trigger requests were rejected, partitioned by reason",
             new CounterConfiguration { LabelNames = ["reason"] });
+        _pushTriggerForwards = factory.CreateCounter("git_sync_push_trigger_forwards_total", "How many push deliveries were forwarded to peers, partitioned by result (delivered, rejected, error, timeout, unresolved, dropped)",
+            new CounterConfiguration { LabelNames = ["result"] });
         _signatureVerifications = factory.CreateCounter("git_sync_signature_verifications_total", "How many signature verifications completed, partitioned by result (valid, unsigned, untrusted, bad, expired, error)",
             new CounterConfiguration { LabelNames = ["result"] });
+        _failures = factory.CreateCounter("git_sync_failures_total", "How many failures occurred (failed syncs, refused pre-publish hooks, failed hooks), partitioned by class (see docs/troubleshooting.md)",
+            new CounterConfiguration { LabelNames = ["class"] });
         _lastSuccess = factory.CreateGauge("git_sync_last_success_timestamp_seconds", "When the last successful sync finished, in seconds since the epoch (0 before the first)");
         _consecutiveFailures = factory.CreateGauge("git_sync_consecutive_failures", "How many syncs in a row have failed since the last success");
         _publishedHash = factory.CreateGauge("git_sync_published_info", "The hash served since the last successful sync, as a label; the value is always 1",
@@ -82,6 +88,9 @@ internal sealed class SyncMetrics
 
     public CollectorRegistry Registry { get; }
 
+    /// <summary>One failure of <paramref name="failureClass"/>: a name from the fixed catalogue (Git.FailureClass), never free text.</summary>
+    public void Failure(string failureClass) => _failures.WithLabels(failureClass).Inc();
+
     /// <summary>A finished sync: <paramref name="status"/> is success, error or noop.</summary>
     public void Sync(string status, TimeSpan duration)
     {
@@ -103,4 +112,7 @@ internal sealed class SyncMetrics
 
     /// <summary>Why a push trigger request was rejected (unauthorized, rate_limited, too_large, …).</summary>
     public void PushTriggerRejected(string reason) => _pushTriggerRejections.WithLabels(reason).Inc();
+
+    /// <summary>One forward of a delivery to a peer (or a delivery dropped before any): delivered, rejected, error, timeout, unresolved or dropped.</summary>
+    public void PushTriggerForward(string result) => _pushTriggerForwards.WithLabels(result).Inc();
 }

@@ -1,3 +1,5 @@
+using GitSync.Git;
+
 namespace GitSync.Sync;
 
 /// <summary>A built tree the link may move to (or, after publish, did move to).</summary>
@@ -7,7 +9,11 @@ namespace GitSync.Sync;
 /// The link already serves this tree: the first sync of a new process on a root a previous
 /// process left synced. Nothing is rebuilt; the gates with <see cref="IPublishGate.RechecksServedTree"/> run again.
 /// </param>
-internal sealed record PublishCandidate(string Worktree, string Hash, bool AlreadyServed);
+internal sealed record PublishCandidate(string Worktree, string Hash, bool AlreadyServed)
+{
+    /// <summary>With <c>--ref-semver</c>: the release tag this sync follows (the tag a tag-mode signature check verifies instead of --ref).</summary>
+    public GitRef? Tag { get; init; }
+}
 
 /// <summary>
 /// A check before the link moves. It returns to let the tree through. To refuse, it throws:
@@ -55,9 +61,12 @@ internal interface IPublishNotification
 /// <param name="gate">The gate's name (its metric label).</param>
 /// <param name="summary">What happened, in a few words (the error file's headline): "pre-publish hook failed".</param>
 /// <param name="retryAfter">How long the loop waits before asking again.</param>
-internal sealed class PublishHeldBackException(string gate, string hash, string summary, string reason, TimeSpan retryAfter)
+/// <param name="failureClass">What the refusal is reported as (log, error file, /status, failure metric); the pre-publish hook's class when null.</param>
+internal sealed class PublishHeldBackException(string gate, string hash, string summary, string reason, TimeSpan retryAfter, Git.FailureClass? failureClass = null)
     : Exception($"{summary} for {hash}: {reason}")
 {
+    public Git.FailureClass FailureClass { get; } = failureClass ?? Git.FailureClass.PrePublishRefused;
+
     public string Gate { get; } = gate;
 
     public string Hash { get; } = hash;

@@ -49,7 +49,10 @@ internal sealed class SignatureCheck(SignatureGate gate) : IPublishGate
 
     public bool CanHoldBack => false;
 
-    public Task CheckAsync(PublishCandidate candidate, CancellationToken ct) => gate.VerifyAsync(candidate.Hash, ct);
+    /// <summary>Tag mode: a release tag (--ref-semver) at the served commit is checked before it counts as served.</summary>
+    public bool VerifiesTags => gate.Mode == SignatureMode.Tag;
+
+    public Task CheckAsync(PublishCandidate candidate, CancellationToken ct) => gate.VerifyAsync(candidate.Hash, ct, candidate.Tag);
 }
 
 /// <summary>

@@ -129,7 +129,13 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
     /// </summary>
     public async Task<string?> ProbeRemoteAsync(CancellationToken ct)
     {
-        var result = await git.RunAsync(Path, ["ls-remote", "--", options.Repo, options.Ref.Text], ct, check: false).ConfigureAwait(false);
+        // ls-remote lists the peeled "<tag>^{}" line of an annotated tag only when asked for it
+        // by name: without it the probe sees the tag object, never the served commit, and an
+        // unchanged poll of --ref=<annotated tag> would fetch every time.
+        string[] args = options.Ref.CanNameTag
+            ? ["ls-remote", "--", options.Repo, options.Ref.Text, options.Ref.Text + "^{}"]
+            : ["ls-remote", "--", options.Repo, options.Ref.Text];
+        var result = await git.RunAsync(Path, args, ct, check: false).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
             return null;
@@ -138,15 +144,16 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
     }
 
     /// <summary>
-    /// Fetches the ref by name and returns the commit it resolves to. Fetching by name (rather
+    /// Fetches the ref (<paramref name="wanted"/>, else --ref) by name and returns the commit it resolves to. Fetching by name (rather
     /// than asking for a hash first) closes the race between "what is it" and "get it".
     /// </summary>
-    public async Task<string> FetchAsync(CancellationToken ct)
+    public async Task<string> FetchAsync(CancellationToken ct, GitRef? wanted = null)
     {
-        if (options.Ref.IsHash && await HasCommitAsync(options.Ref.Text, ct).ConfigureAwait(false))
+        var gitRef = wanted ?? options.Ref;
+        if (gitRef.IsHash && await HasCommitAsync(gitRef.Text, ct).ConfigureAwait(false))
         {
             // A known commit needs no network round trip; a hash never moves.
-            return options.Ref.Text;
+            return gitRef.Text;
         }
         // With --filter the fetch goes through the origin remote (whose URL EnsureOriginAsync
         // keeps equal to --repo) instead of the URL: git records a partial clone against the
@@ -178,13 +185,20 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
         // separator a ref such as "--upload-pack=<command>" would be read as an option.
         args.Add("--");
         args.Add(remote);
-        args.Add(options.Ref.Text);
+        args.Add(gitRef.Text);
         string? hint = null;
-        if (options.Ref.LooksLikeAbbreviatedHash)
+        if (gitRef.LooksLikeAbbreviatedHash)
         {
             hint = "abbreviated commit hashes are not supported as --ref; give the full 40-character hash";
         }
-        await git.RunAsync(Path, args, ct, hint: hint).ConfigureAwait(false);
+        try
+        {
+            await git.RunAsync(Path, args, ct, hint: hint).ConfigureAwait(false);
+        }
+        catch (GitException e) when (FailureClassifier.FromStderr(e.Stderr) == FailureClass.RefNotFound)
+        {
+            throw await WithClosestRefsAsync(e, ct).ConfigureAwait(false);
+        }
         // ^{} peels an annotated tag to the commit it names.
         var rev = await git.RunAsync(Path, ["rev-parse", "FETCH_HEAD^{}"], ct).ConfigureAwait(false);
         var hash = rev.Stdout.Trim();
@@ -195,6 +209,18 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
             throw new InvalidOperationException($"git rev-parse FETCH_HEAD^{{}} printed \"{hash}\", not a commit hash");
         }
         return hash;
+    }
+
+    /// <summary>The same failure, with the branch and tag names the remote has that are nearest to --ref.</summary>
+    private async Task<GitException> WithClosestRefsAsync(GitException e, CancellationToken ct)
+    {
+        var listed = await git.RunAsync(Path, ["ls-remote", "--heads", "--tags", "--", options.Repo], ct, check: false).ConfigureAwait(false);
+        if (listed.ExitCode != 0)
+        {
+            return e;
+        }
+        var closest = ClosestRefs.Find(options.Ref.Text, listed.Stdout);
+        return closest.Count == 0 ? e : new GitException(e.Command, e.ExitCode, e.Stderr, e.Hint) { ClosestRefs = closest };
     }
 
     private async Task<bool> HasCommitAsync(string hash, CancellationToken ct)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GitSync.Git;
 using GitSync.Logging;
 using GitSync.Platform;
 
@@ -23,8 +24,11 @@ internal sealed class StatusFiles(LoopOptions options, Log log)
         }
     }
 
-    /// <summary>Writes the error as JSON (<c>Msg</c>, <c>Err</c>, <c>Args</c>, as upstream does); secrets redacted.</summary>
-    public void WriteError(string msg, string error)
+    /// <summary>
+    /// Writes the error as JSON (<c>Msg</c>, <c>Err</c>, <c>Args</c>, as upstream does, then the
+    /// failure's <c>Class</c> and <c>Hint</c>); secrets redacted.
+    /// </summary>
+    public void WriteError(string msg, string error, Failure? failure = null)
     {
         if (options.ErrorFile is null)
         {
@@ -38,6 +42,11 @@ internal sealed class StatusFiles(LoopOptions options, Log log)
             w.WriteString("Err", log.Redactor.Redact(error));
             w.WriteStartObject("Args");
             w.WriteEndObject();
+            if (failure is not null)
+            {
+                w.WriteString("Class", failure.Class.Name);
+                w.WriteString("Hint", log.Redactor.Redact(failure.Hint));
+            }
             w.WriteEndObject();
         }
         buffer.WriteByte((byte)'\n');

@@ -30,15 +30,19 @@ internal sealed class SyncEngine
 
     /// <param name="pipeline">The gates run before the link moves (and the notifications the loop runs after).</param>
     /// <param name="clock">Starts the stale clock of trees taken out of service.</param>
-    public SyncEngine(SyncOptions options, GitCli git, Log log, PublishPipeline? pipeline = null, TimeProvider? clock = null)
+    /// <param name="releases">With --ref-semver, the follower whose state /status shows (made here when not given).</param>
+    public SyncEngine(SyncOptions options, GitCli git, Log log, PublishPipeline? pipeline = null, TimeProvider? clock = null, ReleaseFollower? releases = null)
     {
+        Pipeline = pipeline ?? PublishPipeline.Empty;
+        Releases = releases ?? (options.RefSemver is { } range
+            ? new ReleaseFollower(range, options.Repo, options.Root, git, Pipeline.Gates.OfType<SignatureCheck>().Any(c => c.VerifiesTags), log)
+            : null);
         _options = options;
         _log = log;
         _root = new RootRepository(options, git, log);
         _worktrees = new Worktrees(options, git, log, clock ?? TimeProvider.System);
         Marker = options.MarkerFile is null ? null : new Marker(options.MarkerFile, clock ?? TimeProvider.System, log);
         _link = Publisher.For(options, git, log, Marker, _worktrees);
-        Pipeline = pipeline ?? PublishPipeline.Empty;
     }
 
     public Worktrees Worktrees => _worktrees;
@@ -47,6 +51,9 @@ internal sealed class SyncEngine
     public Marker? Marker { get; }
 
     public PublishPipeline Pipeline { get; }
+
+    /// <summary>With <c>--ref-semver</c>: picks the tag each sync follows.</summary>
+    public ReleaseFollower? Releases { get; }
 
     /// <summary>The hash a served tree is named after (<c>&lt;hash&gt;</c> or v3's <c>rev-&lt;hash&gt;</c>), if any.</summary>
     private static string? HashOf(string? target)
@@ -94,44 +101,86 @@ internal sealed class SyncEngine
         }
         var (servedPath, servedHash, servedSound) = served;
 
-        if (!firstSync && !fullCheck && servedSound && !_options.Ref.IsHash)
+        // --ref-semver: this sync follows the newest tag in range; its listing is the probe.
+        var release = Releases is null ? null : await Releases.ChooseAsync(servedHash, ct).ConfigureAwait(false);
+        var wanted = release?.Ref ?? _options.Ref;
+
+        if (!firstSync && !fullCheck && servedSound && !wanted.IsHash)
         {
-            var remote = await _root.ProbeRemoteAsync(ct).ConfigureAwait(false);
-            if (remote == servedHash)
+            var remote = release is not null ? release.Commit : await _root.ProbeRemoteAsync(ct).ConfigureAwait(false);
+            if (remote == servedHash && (release is null || !Releases!.MustVerify(release)))
             {
                 if (_log.Enabled(3))
                 {
-                    _log.Info(3, "update not required", ("ref", _options.Ref), ("hash", remote));
+                    _log.Info(3, "update not required", ("ref", wanted), ("hash", remote));
                 }
+                ServedRelease(release);
                 return new SyncResult(SyncOutcome.Unchanged, servedHash!, false);
             }
         }
 
-        var hash = await _root.FetchAsync(ct).ConfigureAwait(false);
+        var hash = await _root.FetchAsync(ct, wanted).ConfigureAwait(false);
         if (hash == servedHash && servedSound)
         {
             if (!firstSync)
             {
-                _log.Info(3, "update not required", ("ref", _options.Ref), ("hash", hash));
+                if (release is not null && Releases!.MustVerify(release))
+                {
+                    // Another tag (or the same one re-made) at the served commit: it is served
+                    // only once its own signature passes.
+                    await RecheckServedAsync(servedPath!, hash, release, ct).ConfigureAwait(false);
+                }
+                _log.Info(3, "update not required", ("ref", wanted), ("hash", hash));
+                ServedRelease(release);
                 return new SyncResult(SyncOutcome.Unchanged, hash, false);
             }
             // The first sync of a process on an already-synced root still counts as an update
             // (hooks fire, the touch file is touched), but there is nothing to rebuild. What a
             // previous process published is checked again: trust may have changed meanwhile.
-            foreach (var gate in Pipeline.Gates.Where(g => g.RechecksServedTree))
-            {
-                await gate.CheckAsync(new PublishCandidate(servedPath!, hash, AlreadyServed: true), ct).ConfigureAwait(false);
-            }
+            await RecheckServedAsync(servedPath!, hash, release, ct).ConfigureAwait(false);
             await _root.ResetSoftAsync(hash, ct).ConfigureAwait(false);
+            ServedRelease(release);
             return new SyncResult(SyncOutcome.Updated, hash, false);
         }
-        return await PublishAsync(hash, servedPath, servedHash, ct).ConfigureAwait(false);
+        return await PublishAsync(hash, servedPath, servedHash, release, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The gates that recheck a tree already served, run on it again.</summary>
+    private async Task RecheckServedAsync(string servedPath, string hash, ReleaseTag? release, CancellationToken ct)
+    {
+        foreach (var gate in Pipeline.Gates.Where(g => g.RechecksServedTree))
+        {
+            await CheckGateAsync(gate, new PublishCandidate(servedPath, hash, AlreadyServed: true) { Tag = release?.Ref }, release, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One gate; with --ref-semver a refused signature is recorded against the release tag before it fails the sync.</summary>
+    private async Task CheckGateAsync(IPublishGate gate, PublishCandidate candidate, ReleaseTag? release, CancellationToken ct)
+    {
+        try
+        {
+            await gate.CheckAsync(candidate, ct).ConfigureAwait(false);
+        }
+        catch (Trust.SignatureRejectedException e) when (release is not null)
+        {
+            Releases!.Rejected(release, e);
+            throw;
+        }
+    }
+
+    private void ServedRelease(ReleaseTag? release)
+    {
+        if (release is not null)
+        {
+            Releases!.Served(release);
+        }
     }
 
     /// <summary>Builds the tree for <paramref name="hash"/> (or reuses one held back), runs the gates and moves the link.</summary>
-    private async Task<SyncResult> PublishAsync(string hash, string? servedPath, string? servedHash, CancellationToken ct)
+    private async Task<SyncResult> PublishAsync(string hash, string? servedPath, string? servedHash, ReleaseTag? release, CancellationToken ct)
     {
-        _log.Info(0, "update required", ("ref", _options.Ref), ("local", servedHash ?? ""), ("remote", hash));
+        var wanted = release?.Ref ?? _options.Ref;
+        _log.Info(0, "update required", ("ref", wanted), ("local", servedHash ?? ""), ("remote", hash));
         await _root.ResetSoftAsync(hash, ct).ConfigureAwait(false);
         var target = _worktrees.PathFor(hash);
         var replacing = servedPath == target && Directory.Exists(target);
@@ -156,7 +205,7 @@ internal sealed class SyncEngine
                 // Held back or not, the tree is complete: the next attempt at this hash reuses it.
                 _builtUnpublished = hash;
             }
-            await gate.CheckAsync(new PublishCandidate(worktree, hash, AlreadyServed: false), ct).ConfigureAwait(false);
+            await CheckGateAsync(gate, new PublishCandidate(worktree, hash, AlreadyServed: false) { Tag = release?.Ref }, release, ct).ConfigureAwait(false);
         }
         _builtUnpublished = null;
 
@@ -166,7 +215,8 @@ internal sealed class SyncEngine
         {
             _worktrees.MarkUnpublished(servedPath);
         }
-        _log.Info(0, "updated successfully", ("ref", _options.Ref), ("remote", hash));
+        _log.Info(0, "updated successfully", ("ref", wanted), ("remote", hash));
+        ServedRelease(release);
         return new SyncResult(SyncOutcome.Updated, hash, hash != servedHash);
     }
 

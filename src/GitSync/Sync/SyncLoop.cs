@@ -47,6 +47,9 @@ internal sealed class SyncLoop(
     /// <summary>Runs before each sync, inside its timeout (credential refresh); its argument is "store everything afresh".</summary>
     public Func<bool, CancellationToken, Task>? BeforeSync { get; init; }
 
+    /// <summary>Puts each failure into its class (for the log, the error file, /status and the failure metric).</summary>
+    public FailureClassifier Classifier { get; init; } = FailureClassifier.Default;
+
     /// <summary>Runs until stopped or until --one-time / the failure budget ends it; returns the exit code.</summary>
     public async Task<int> RunAsync(CancellationToken stop)
     {
@@ -110,8 +113,11 @@ internal sealed class SyncLoop(
         {
             // A gate, not a failure: keep serving the old tree and ask again after the gate's
             // wait (a newer hash, if any, takes this one's place).
-            log.Error(e.Message, "not publishing, will retry", ("hash", e.Hash));
-            files.WriteError(e.Summary, e.Message);
+            var refused = new Failure(e.FailureClass, e.Message);
+            log.Error(e.Message, "not publishing, will retry", ("hash", e.Hash), ("class", refused.Class.Name), ("hint", refused.Hint));
+            files.WriteError(e.Summary, e.Message, refused);
+            metrics?.Failure(refused.Class.Name);
+            status.Refused(e.Message, refused);
             return options.OneTime ? Next.Exit(1) : Next.After(e.RetryAfter);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -125,20 +131,22 @@ internal sealed class SyncLoop(
     {
         status.Beat();
         var message = e is OperationCanceledException ? $"sync timed out after {Duration.Format(options.SyncTimeout)}" : e.Message;
+        var failure = e is OperationCanceledException ? new Failure(FailureClass.SyncTimeout, message) : Classifier.Classify(e);
         // The error file first: whoever sees the failure counted (in /metrics or /status)
         // finds its file already written.
-        files.WriteError("error syncing repo, will retry", message);
+        files.WriteError("error syncing repo, will retry", message, failure);
+        metrics?.Failure(failure.Class.Name);
         metrics?.Sync("error", _clock.GetElapsedTime(started));
-        status.Failed(message);
+        status.Failed(message, failure);
         state.Failures++;
         state.FullCheck = true;
         var budget = state.InitPhase ? options.InitMaxFailures : options.MaxFailures;
         if (budget >= 0 && state.Failures > budget)
         {
-            log.Error(message, "too many failures, aborting", ("failCount", state.Failures));
+            log.Error(message, "too many failures, aborting", ("failCount", state.Failures), ("class", failure.Class.Name), ("hint", failure.Hint));
             return Next.Exit(1);
         }
-        log.Error(message, "error syncing repo, will retry", ("failCount", state.Failures));
+        log.Error(message, "error syncing repo, will retry", ("failCount", state.Failures), ("class", failure.Class.Name), ("hint", failure.Hint));
         return Next.After(state.InitPhase ? options.InitPeriod : options.Period);
     }
 
@@ -174,6 +182,8 @@ internal sealed class SyncLoop(
         if (options.OneTime)
         {
             var delivered = await engine.Pipeline.FirstDeliveriesAsync(stop).ConfigureAwait(false);
+            // Old trees are deleted in the background; a one-time run leaves none behind.
+            await engine.Worktrees.Recycler.DrainAsync().ConfigureAwait(false);
             log.Info(0, "exiting after one sync", ("status", delivered ? 0 : 1));
             return Next.Exit(delivered ? 0 : 1);
         }

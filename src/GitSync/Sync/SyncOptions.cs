@@ -28,6 +28,8 @@ internal sealed record SyncOptions
     public required string Repo { get; init; }
     public required string Root { get; init; }
     public GitRef Ref { get; init; } = GitRef.Head;
+    /// <summary><c>--ref-semver</c>: follow the newest tag in this range instead of <see cref="Ref"/>.</summary>
+    public SemverRange? RefSemver { get; init; }
     /// <summary>Absolute path of the link (may be outside the root).</summary>
     public required string Link { get; init; }
     public int Depth { get; init; } = 1;
@@ -40,6 +42,8 @@ internal sealed record SyncOptions
     public PublishMode Publish { get; init; } = PublishMode.Link;
     /// <summary><c>--marker-file</c>, absolute: replaced after each publish with the live hash.</summary>
     public string? MarkerFile { get; init; }
+    /// <summary>Build each new revision by updating the previous tree in place (see <see cref="TreeRecycler"/>).</summary>
+    public bool RecycleWorktrees { get; init; } = true;
 
 }
 

@@ -1,3 +1,5 @@
+using GitSync.Git;
+
 namespace GitSync.Sync;
 
 /// <summary>
@@ -25,6 +27,8 @@ internal sealed class SyncStatus(TimeProvider clock)
         public DateTimeOffset? LastUpdate { get; init; }
         public string? LastError { get; init; }
         public DateTimeOffset? LastErrorTime { get; init; }
+        /// <summary>The last error's class and hint (see <see cref="FailureClass"/>).</summary>
+        public Failure? LastFailure { get; init; }
         public int ConsecutiveFailures { get; init; }
         /// <summary>Finished syncs of any outcome (success, noop, error).</summary>
         public long SyncCount { get; init; }
@@ -70,7 +74,7 @@ internal sealed class SyncStatus(TimeProvider clock)
     }
 
     /// <summary>A sync failed with <paramref name="error"/> (kept after later successes, with its time).</summary>
-    public void Failed(string error)
+    public void Failed(string error, Failure? failure = null)
     {
         var now = clock.GetUtcNow();
         lock (_gate)
@@ -79,10 +83,24 @@ internal sealed class SyncStatus(TimeProvider clock)
             {
                 LastError = error,
                 LastErrorTime = now,
+                LastFailure = failure,
                 ConsecutiveFailures = _current.ConsecutiveFailures + 1,
                 SyncCount = _current.SyncCount + 1,
                 ErrorCount = _current.ErrorCount + 1,
             };
+        }
+    }
+
+    /// <summary>
+    /// A revision was held back (the pre-publish gate): shown as the last error, but the sync
+    /// itself did not fail, so no failure is counted.
+    /// </summary>
+    public void Refused(string error, Failure failure)
+    {
+        var now = clock.GetUtcNow();
+        lock (_gate)
+        {
+            _current = _current with { LastError = error, LastErrorTime = now, LastFailure = failure };
         }
     }
 

@@ -13,6 +13,11 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log, TimePr
 {
     private const string RepairSuffix = ".repair";
 
+    /// <summary>The spare tree a build recycles, and the trash that removes trees off the critical path.</summary>
+    public TreeRecycler Recycler { get; } = new(options, log);
+
+    private bool _trashChecked;
+
     public string Directory { get; } = System.IO.Path.Combine(options.Root, ".worktrees");
 
     public string PathFor(string hash) => System.IO.Path.Combine(Directory, hash);
@@ -68,11 +73,28 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log, TimePr
         var build = replacingServedTree ? final + RepairSuffix : final;
         System.IO.Directory.CreateDirectory(Directory);
 
-        // Whatever is at the build path is not served: a half-made tree from a crash, a
-        // stale tree, or something foreign. Start clean.
-        Filesystem.RemoveAll(build);
+        // Whatever is at the build path is not served: a half-made or half-recycled tree from
+        // a crash, a stale tree, or something foreign. Moved aside at once, deleted later.
+        Recycler.Discard(build);
         // Metadata of trees removed by hand (or by the line above) would block "worktree add".
         await git.RunAsync(options.Root, ["worktree", "prune"], ct).ConfigureAwait(false);
+
+        // The cheap way: the previous tree, moved here and brought to the new commit in place.
+        // A same-hash repair always starts fresh: what is broken may be what the spare shares.
+        if (!replacingServedTree && Recycler.TryTakeSpare(build, hash))
+        {
+            try
+            {
+                await UpdateInPlaceAsync(build, hash, ct).ConfigureAwait(false);
+                return Finish(build, final, hash, replacingServedTree);
+            }
+            catch (GitException e)
+            {
+                log.Error(e.Message, "recycling the spare worktree failed, building a fresh one", ("hash", hash));
+                Recycler.Discard(build);
+                await git.RunAsync(options.Root, ["worktree", "prune"], ct).ConfigureAwait(false);
+            }
+        }
 
         // --no-checkout: files come from "reset --hard" below, after the sparse and gitdir
         // set-up, so a checkout is never done twice.
@@ -82,11 +104,33 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log, TimePr
         // Populates the tree and the index at exactly this commit.
         await git.RunAsync(build, ["reset", "--hard", hash, "--"], ct).ConfigureAwait(false);
         await UpdateSubmodulesAsync(build, ct).ConfigureAwait(false);
+        return Finish(build, final, hash, replacingServedTree);
+    }
 
+    /// <summary>
+    /// Brings a recycled tree (complete at some older commit, possibly written into by hooks and
+    /// consumers since) to exactly what a fresh checkout of <paramref name="hash"/> holds.
+    /// </summary>
+    private async Task UpdateInPlaceAsync(string tree, string hash, CancellationToken ct)
+    {
+        // A one-way merge from the index to the commit: only entries whose blob or mode differ
+        // are written, plus any file whose stat data no longer matches the index (something
+        // wrote to it; ctime catches even a restored mtime) or that is missing. Moves HEAD.
+        await git.RunAsync(tree, ["reset", "--hard", "--quiet", hash, "--"], ct).ConfigureAwait(false);
+        // What the index does not track: files hooks or consumers added, ignored files
+        // (-x), directories (-d) and nested repositories (the second -f).
+        await git.RunAsync(tree, ["clean", "-ffdxq"], ct).ConfigureAwait(false);
+        await UpdateSubmodulesAsync(tree, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Verifies the built tree, marks it complete (only then may it become a spare) and, for a repair, swaps it in.</summary>
+    private string Finish(string build, string final, string hash, bool replacingServedTree)
+    {
         if (!IsSound(build, hash))
         {
             throw new InvalidOperationException($"worktree {build} is not at {hash} after checkout");
         }
+        TreeRecycler.MarkComplete(ReadGitDir(build)!, hash);
         if (replacingServedTree)
         {
             SwapIn(build, final);
@@ -118,7 +162,7 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log, TimePr
         {
             Filesystem.RemoveAll(servedGitDir);
         }
-        Filesystem.RemoveAll(built);
+        Recycler.Discard(built);
     }
 
     private static string? SafeReadGitDir(string worktree)
@@ -150,7 +194,7 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log, TimePr
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IOException(IoErrors.Describe("read the sparse-checkout file (--sparse-checkout-file)", options.SparseCheckoutFile, e), e);
+            throw new SparseCheckoutFileException(IoErrors.Describe("read the sparse-checkout file (--sparse-checkout-file)", options.SparseCheckoutFile, e), e);
         }
         File.WriteAllBytes(System.IO.Path.Combine(info, "sparse-checkout"), patterns);
         // Worktree-scoped config keeps sparse settings off other worktrees.
@@ -202,13 +246,20 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log, TimePr
     }
 
     /// <summary>
-    /// Removes everything under <c>.worktrees</c> (and v3-layout trees in the root) that is not
-    /// the served tree and whose stale clock has run out. Returns how many were removed.
+    /// Retires everything under <c>.worktrees</c> (and v3-layout trees in the root) that is not
+    /// the served tree and whose stale clock has run out: one may become the spare, the rest
+    /// go to the trash. Returns how many left <c>.worktrees</c>.
     /// </summary>
     public int RemoveStale(string? served)
     {
-        var removed = 0;
+        if (!_trashChecked)
+        {
+            // A killed process may have left trees in the trash.
+            _trashChecked = true;
+            Recycler.EmptyTrashLater();
+        }
         var now = clock.GetUtcNow().UtcDateTime;
+        var stale = new List<string>();
         foreach (var entry in Candidates())
         {
             if (served is not null && entry == served)
@@ -220,11 +271,11 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log, TimePr
             {
                 continue;
             }
-            log.Info(1, "removing stale worktree", ("path", entry));
-            Filesystem.RemoveAll(entry);
-            removed++;
+            stale.Add(entry);
         }
-        return removed;
+        // The newest complete one becomes the spare; the others are moved to the trash.
+        Recycler.Retire(stale, Modified);
+        return stale.Count;
     }
 
     private IEnumerable<string> Candidates()

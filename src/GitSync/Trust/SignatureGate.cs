@@ -50,6 +50,8 @@ internal sealed class SignatureGate : IDisposable
         _metrics = metrics;
     }
 
+    public SignatureMode Mode => _options.Mode;
+
     /// <summary>Reads the trust files once at start-up, so a missing or unusable one stops git-sync at once.</summary>
     public async Task LoadAsync(CancellationToken ct)
     {
@@ -64,9 +66,10 @@ internal sealed class SignatureGate : IDisposable
     }
 
     /// <summary>Throws <see cref="SignatureRejectedException"/> unless <paramref name="hash"/> may be published.</summary>
-    public async Task VerifyAsync(string hash, CancellationToken ct)
+    /// <param name="tag">In tag mode, the tag just fetched when it is not --ref (--ref-semver's choice).</param>
+    public async Task VerifyAsync(string hash, CancellationToken ct, GitRef? tag = null)
     {
-        var (what, subject, result, reason) = await CheckAsync(hash, ct).ConfigureAwait(false);
+        var (what, subject, result, reason) = await CheckAsync(hash, tag ?? _ref, tag is null ? "--ref" : "release tag", ct).ConfigureAwait(false);
         _metrics?.SignatureVerification(result.ToString().ToLowerInvariant());
         if (result != VerificationResult.Valid)
         {
@@ -75,7 +78,7 @@ internal sealed class SignatureGate : IDisposable
         _log.Info(1, "signature verified", ("what", what), ("hash", subject), ("signer", reason));
     }
 
-    private async Task<(string What, string Subject, VerificationResult Result, string Reason)> CheckAsync(string hash, CancellationToken ct)
+    private async Task<(string What, string Subject, VerificationResult Result, string Reason)> CheckAsync(string hash, GitRef tagRef, string tagLabel, CancellationToken ct)
     {
         try
         {
@@ -101,13 +104,13 @@ internal sealed class SignatureGate : IDisposable
         var type = (await git.RunAsync(_root, ["cat-file", "-t", fetched], ct).ConfigureAwait(false)).Stdout.Trim();
         if (type != "tag")
         {
-            return ("tag", _ref.Text, VerificationResult.Unsigned,
-                $"--ref {_ref} is not an annotated tag (it names a {type}); --verify-signatures=tag needs a signed annotated tag");
+            return ("tag", tagRef.Text, VerificationResult.Unsigned,
+                $"{tagLabel} {tagRef} is not an annotated tag (it names a {type}); --verify-signatures=tag needs a signed annotated tag");
         }
         var peeled = (await git.RunAsync(_root, ["rev-parse", "--verify", fetched + "^{commit}"], ct).ConfigureAwait(false)).Stdout.Trim();
         if (peeled != hash)
         {
-            return ("tag", fetched, VerificationResult.Error, $"tag {_ref} points at {peeled}, not at the commit to publish ({hash})");
+            return ("tag", fetched, VerificationResult.Error, $"tag {tagRef} points at {peeled}, not at the commit to publish ({hash})");
         }
         var tag = await git.RunAsync(_root, ["cat-file", "tag", fetched], ct).ConfigureAwait(false);
         var tagKind = tag.Stdout.Contains(SshBegin, StringComparison.Ordinal) ? SignatureKind.Ssh
@@ -115,7 +118,7 @@ internal sealed class SignatureGate : IDisposable
             : tag.Stdout.Contains("-----BEGIN ", StringComparison.Ordinal) ? SignatureKind.Other
             : SignatureKind.None;
         var (tagResult, tagReason) = await RunVerifyAsync(git, tagKind, ["verify-tag", "--raw", fetched], ct).ConfigureAwait(false);
-        return ($"tag {_ref}", fetched, tagResult, tagReason);
+        return ($"tag {tagRef}", fetched, tagResult, tagReason);
     }
 
     private async Task<(VerificationResult, string)> RunVerifyAsync(GitCli git, SignatureKind kind, string[] verify, CancellationToken ct)

@@ -30,11 +30,18 @@ internal enum VerificationResult
 /// unlike a pre-publish hook's refusal, the sync counts as failed.
 /// </summary>
 internal sealed class SignatureRejectedException(string what, string hash, VerificationResult result, string reason)
-    : Exception($"signature verification failed for {what} {hash}: {result.ToString().ToLowerInvariant()}: {reason}")
+    : Exception($"signature verification failed for {what} {hash}: {result.ToString().ToLowerInvariant()}: {reason}"), Git.IClassifiedFailure
 {
+    public Git.FailureClass FailureClass => Git.FailureClass.SignatureRefused;
+
+    public string? FailureHint => $"the {What}'s signature is {Result.ToString().ToLowerInvariant()} and the previous revision is still served: check who signed it against the trusted keys";
+
     public string Hash { get; } = hash;
 
     public VerificationResult Result { get; } = result;
+
+    /// <summary>"commit" or "tag".</summary>
+    public string What { get; } = what;
 }
 
 /// <summary>Why a trust file could not be read, in words that survive NativeAOT's trimmed exception messages.</summary>

@@ -7,7 +7,7 @@ namespace GitSync.Tests.Cli;
 /// <summary>The flag table is the one list: it folds v3 spellings and drives --check.</summary>
 public sealed class FlagTableTests
 {
-    private static readonly Flag[] Actions = [FlagTable.Help, FlagTable.Man, FlagTable.Version, FlagTable.Check];
+    private static readonly Flag[] Actions = [FlagTable.Help, FlagTable.Man, FlagTable.Version, FlagTable.Check, FlagTable.Probe];
 
     private static CliRequest Build(params string[] args) => OptionsBuilder.Build(args, _ => null);
 

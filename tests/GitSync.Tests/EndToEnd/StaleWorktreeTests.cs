@@ -26,9 +26,11 @@ public sealed class StaleWorktreeTests(ITestOutputHelper output) : EndToEndTest(
             "the unpublished worktree is removed",
             () => string.Join(", ", Layout.Worktrees(root)) + "\n" + p.Diagnostics());
         Assert.Equal([second], Layout.Worktrees(root));
-        // The root repo forgot it too (git worktree prune runs right after the directory goes).
+        // The root repo forgot it too (git worktree prune runs right after the directory goes);
+        // its files may live on as the spare the next update recycles, under another path.
+        string oldPath = Path.Combine(".worktrees", first);
         await Poll.UntilAsync(
-            () => !LocalGit.Output(root, "worktree", "list").Contains(first, StringComparison.Ordinal),
+            () => !LocalGit.Output(root, "worktree", "list").Contains(oldPath, StringComparison.Ordinal),
             "git worktree list no longer names the removed worktree",
             () => LocalGit.Output(root, "worktree", "list") + "\n" + p.Diagnostics());
     }

@@ -40,14 +40,14 @@ public sealed record TriggerAnswer(int Status, string Body, IReadOnlyDictionary<
     }
 }
 
-/// <summary>Sends requests the way GitHub, GitLab and a CI job do, to git-sync's real endpoint.</summary>
-public sealed class TriggerClient(int port) : IDisposable
+/// <summary>Sends requests the way GitHub, GitLab and a CI job do, to git-sync's real endpoint (on <paramref name="host"/>, 127.0.0.1 unless said).</summary>
+public sealed class TriggerClient(int port, string host = "127.0.0.1") : IDisposable
 {
     private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(30) }) { Timeout = TimeSpan.FromSeconds(20) };
 
-    public Uri TriggerUri { get; } = new($"http://127.0.0.1:{port}/trigger");
+    public Uri TriggerUri { get; } = new($"http://{host}:{port}/trigger");
 
-    public Uri StatusUri { get; } = new($"http://127.0.0.1:{port}/status");
+    public Uri StatusUri { get; } = new($"http://{host}:{port}/status");
 
     /// <summary>A GitHub push delivery: JSON body, event header, X-Hub-Signature-256 made with <paramref name="secret"/>.</summary>
     public Task<TriggerAnswer> GitHubAsync(string body, string? secret, string eventName = "push", string? signature = null)

@@ -9,9 +9,12 @@ public static class MetricsScraper
     private static readonly HttpClient Client = new() { Timeout = TimeSpan.FromSeconds(5) };
 
     /// <summary>GET http://127.0.0.1:PORT/metrics, parsed into "name{labels}" → value.</summary>
-    public static async Task<IReadOnlyDictionary<string, double>> ScrapeAsync(int port)
+    public static Task<IReadOnlyDictionary<string, double>> ScrapeAsync(int port) => ScrapeAsync("127.0.0.1", port);
+
+    /// <summary>GET http://HOST:PORT/metrics, parsed into "name{labels}" → value.</summary>
+    public static async Task<IReadOnlyDictionary<string, double>> ScrapeAsync(string host, int port)
     {
-        using HttpResponseMessage response = await Client.GetAsync(new Uri($"http://127.0.0.1:{port}/metrics")).ConfigureAwait(false);
+        using HttpResponseMessage response = await Client.GetAsync(new Uri($"http://{host}:{port}/metrics")).ConfigureAwait(false);
         string body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
