@@ -1,3 +1,5 @@
+using GitSync.Platform;
+
 namespace GitSync.Git;
 
 /// <summary>
@@ -31,7 +33,7 @@ internal static class ClosestRefs
             }
         }
         return names
-            .Select(n => (Name: n, Distance: Distance(target, n)))
+            .Select(n => (Name: n, Distance: EditDistance.Between(target, n)))
             .OrderBy(c => c.Distance)
             .ThenBy(c => c.Name, StringComparer.Ordinal)
             .Take(count)
@@ -49,31 +51,5 @@ internal static class ClosestRefs
             }
         }
         return name;
-    }
-
-    /// <summary>Levenshtein distance, capped in cost by the name lengths git allows.</summary>
-    private static int Distance(string a, string b)
-    {
-        if (a.Length > 256 || b.Length > 256)
-        {
-            return int.MaxValue;
-        }
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
     }
 }

@@ -74,9 +74,11 @@ public sealed class StaleWorktreeTests(ITestOutputHelper output) : EndToEndTest(
 
         GitSyncProcess before = Start(args);
         await WaitForHashAsync(before, link, first);
+        // Started before the commit, so it never runs behind the tree's stale clock, which
+        // starts when the second commit is published (seeing the link change comes later still).
+        var sinceUnpublished = Stopwatch.StartNew();
         string second = repo.Commit("file", "v2");
         await WaitForHashAsync(before, link, second);
-        var sinceUnpublished = Stopwatch.StartNew();
         before.Kill();
 
         string oldTree = Path.Combine(root, ".worktrees", first);

@@ -27,6 +27,34 @@ public sealed class Signers : IDisposable
         return email;
     }
 
+    /// <summary>
+    /// Generates a key on 2020-01-01 (gpg's faked clock) that expired a day later, and returns
+    /// its email; <see cref="CommitSignedInThePast"/> signs with it while it was still valid.
+    /// </summary>
+    public string NewKeyExpiredLongAgo(string name)
+    {
+        string email = name + "@example.com";
+        Run("gpg", null, "--batch", "--faked-system-time", PastKeyCreation, "--passphrase", "", "--quick-gen-key", $"{name} <{email}>", "ed25519", "sign", "1d");
+        return email;
+    }
+
+    /// <summary>Commits <paramref name="file"/> signed by gpg running on a clock set to the hour after <see cref="NewKeyExpiredLongAgo"/>.</summary>
+    public string CommitSignedInThePast(TestRepo repo, string email, string file, string content)
+    {
+        string wrapper = _dir.Combine("gpg-in-2020");
+        if (!File.Exists(wrapper))
+        {
+            File.WriteAllText(wrapper, "#!/bin/sh\nexec gpg --faked-system-time 20200101T010000 \"$@\"\n");
+            File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        File.WriteAllText(Path.Combine(repo.Path, file), content);
+        repo.Git("add", "--all");
+        Run("git", repo.Path, [.. SigningConfig(email), "-c", "gpg.program=" + wrapper, "commit", "--quiet", "-S", "-m", "signed " + file]);
+        return repo.Head;
+    }
+
+    private const string PastKeyCreation = "20200101T000000";
+
     /// <summary>Writes an armored public keyring with <paramref name="emails"/>' keys to <paramref name="path"/>.</summary>
     public string WriteKeyring(string path, params string[] emails)
     {
