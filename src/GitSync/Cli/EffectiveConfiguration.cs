@@ -21,7 +21,7 @@ internal static class EffectiveConfiguration
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var shown in FlagTable.All.Select(f => f.Shown).OfType<Shown>())
         {
-            if (!seen.Add(shown.Key))
+            if (!seen.Add(shown.Key) || (shown.OmitWhenNull && shown.Value(o) is null))
             {
                 continue;
             }

@@ -189,7 +189,10 @@ internal static class SyncFlags
     /// <summary>
     /// Publishing renames a new symlink over the link, and rename(2) can't replace a directory
     /// with a symlink: found only after a full fetch, it would fail every sync. A directory that
-    /// an image ships (Debian's /usr/share/nginx/html) is the usual cause.
+    /// an image ships (Debian's /usr/share/nginx/html) is the usual cause. A copy that
+    /// <c>--publish=copy</c> made is switched to a link instead (its journal is beside it), so
+    /// the message says what to do when that journal is gone, or when the directory is an
+    /// empty mount point copy mode could fill.
     /// </summary>
     internal static void RefuseExistingDirectory(string linkPath)
     {
@@ -197,8 +200,24 @@ internal static class SyncFlags
         if (info.Exists && info.LinkTarget is null)
         {
             var parent = Path.GetDirectoryName(linkPath) ?? "/";
+            var copyHint = !IsEmptyDirectory(info)
+                ? $"; a copy made by --publish=copy is switched to a link only while its journal {Path.GetFileName(CopyJournal.PathFor(linkPath))} is beside it: remove the directory, or empty it and start with --publish=copy"
+                : "; or keep this empty directory and start with --publish=copy to have it hold real files";
             throw new ConfigException($"invalid flag: --link {linkPath} is an existing directory, and git-sync can only replace a symlink there; "
-                + $"point --link at a path that does not exist yet (git-sync creates the symlink), e.g. mount the volume at {parent} instead of {linkPath}");
+                + $"point --link at a path that does not exist yet (git-sync creates the symlink), e.g. mount the volume at {parent} instead of {linkPath}"
+                + copyHint);
+        }
+    }
+
+    private static bool IsEmptyDirectory(DirectoryInfo dir)
+    {
+        try
+        {
+            return !dir.EnumerateFileSystemInfos().Any();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

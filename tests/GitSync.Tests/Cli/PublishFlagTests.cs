@@ -44,6 +44,31 @@ public sealed class PublishFlagTests
     }
 
     [Fact]
+    public void Link_mode_on_a_directory_without_a_copy_journal_says_what_to_do_in_one_line()
+    {
+        using var dir = Infrastructure.TempDir.Create("publish");
+        string root = dir.Combine("root");
+        string site = Path.Combine(root, "site");
+        Directory.CreateDirectory(site);
+
+        string empty = Assert.Throws<ConfigException>(() => Build(null, "--root=" + root, "--link=site")).Message;
+        Assert.Contains("is an existing directory, and git-sync can only replace a symlink there", empty, StringComparison.Ordinal);
+        Assert.Contains("start with --publish=copy", empty, StringComparison.Ordinal);
+
+        // What a copy whose journal was lost looks like: files, no journal beside it.
+        File.WriteAllText(Path.Combine(site, "index.html"), "copied");
+        string filled = Assert.Throws<ConfigException>(() => Build(null, "--root=" + root, "--link=site")).Message;
+        Assert.Contains("is an existing directory, and git-sync can only replace a symlink there", filled, StringComparison.Ordinal);
+        Assert.Contains("journal .site.git-sync-publish", filled, StringComparison.Ordinal);
+        Assert.Contains("remove the directory", filled, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', filled);
+
+        // With the journal beside it, the directory is copy mode's and the first publish switches it.
+        File.WriteAllText(Path.Combine(root, ".site.git-sync-publish"), "journal");
+        Assert.Equal(PublishMode.Link, Build(null, "--root=" + root, "--link=site").Publish);
+    }
+
+    [Fact]
     public void The_effective_configuration_shows_them()
     {
         string json = EffectiveConfiguration.Render(OptionsBuilder.Build(["--repo=file:///r", "--root=/tmp/x", "--publish=copy", "--marker-file=m"], _ => null).Options!);

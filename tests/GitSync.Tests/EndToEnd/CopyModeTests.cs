@@ -162,7 +162,7 @@ public sealed class CopyModeTests(ITestOutputHelper output) : EndToEndTest(outpu
 
     [Theory]
     [InlineData("copy", "non-empty directory git-sync did not publish")]
-    [InlineData("link", "a directory git-sync did not publish")]
+    [InlineData("link", "is an existing directory, and git-sync can only replace a symlink there")]
     public async Task A_directory_git_sync_did_not_publish_is_refused_with_one_line(string mode, string message)
     {
         using TestRepo repo = NewRepo();
@@ -176,6 +176,9 @@ public sealed class CopyModeTests(ITestOutputHelper output) : EndToEndTest(outpu
 
         Assert.NotEqual(0, p.ExitCode);
         Assert.Contains(message, p.Stderr, StringComparison.Ordinal);
+        // Either mode says what to do about it, in the same line.
+        Assert.Contains(mode == "link" ? "remove the directory, or empty it and start with --publish=copy" : "empty it", p.Stderr, StringComparison.Ordinal);
+        Assert.Single(p.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains(message, StringComparison.Ordinal));
         Assert.DoesNotContain("   at ", p.Stderr, StringComparison.Ordinal);
         Assert.Equal("user data", File.ReadAllText(Path.Combine(site, "precious")));
     }
