@@ -46,7 +46,7 @@ internal sealed class CopyPublisher(string link, string root, GitCli git, Log lo
         switch (here)
         {
             case EntryKind.Symlink:
-                SwitchFromLink(worktree, hash, ct);
+                SwitchFromLink(worktree, hash, await CommitEntries.ReadAsync(git, root, hash, ct).ConfigureAwait(false), ct);
                 return;
             case EntryKind.File or EntryKind.Other:
                 throw new IOException($"can't publish a copy at {link}: it is a file, not a directory");
@@ -64,7 +64,10 @@ internal sealed class CopyPublisher(string link, string root, GitCli git, Log lo
         // in the directory, and the marker must not say otherwise.
         marker?.Withdraw();
         next.Write(_journal);
-        var counts = paths is null ? _directory.Mirror(worktree, ct) : _directory.Update(worktree, paths, ct);
+        // A walk copies the commit's entries only: the gate may have left files in the worktree.
+        var counts = paths is null
+            ? _directory.Mirror(worktree, await CommitEntries.ReadAsync(git, root, hash, ct).ConfigureAwait(false), ct)
+            : _directory.Update(worktree, paths, ct);
         CopyJournal.PublishedAt(hash).Write(_journal);
         log.Info(1, "copy updated", ("path", link), ("hash", hash), ("from", journal?.Base ?? ""), ("walk", paths is null),
             ("paths", paths?.Count ?? counts.Checked), ("written", counts.Written), ("removed", counts.Removed),
@@ -119,7 +122,7 @@ internal sealed class CopyPublisher(string link, string root, GitCli git, Log lo
     /// and exchanged with it in one renameat2(RENAME_EXCHANGE), so readers go from the old tree
     /// to the new copy at once. The old worktree's stale clock starts now.
     /// </summary>
-    private void SwitchFromLink(string worktree, string hash, CancellationToken ct)
+    private void SwitchFromLink(string worktree, string hash, CommitEntries? only, CancellationToken ct)
     {
         var old = new Link(link).Target();
         var aside = Path.Combine(Path.GetDirectoryName(link)!, SwitchPrefix(link) + Filesystem.RandomSuffix());
@@ -128,7 +131,7 @@ internal sealed class CopyPublisher(string link, string root, GitCli git, Log lo
         {
             throw new IOException($"can't create {aside}: something is already there");
         }
-        new PublishedDirectory(aside).Mirror(worktree, ct);
+        new PublishedDirectory(aside).Mirror(worktree, only, ct);
         Native.Exchange(aside, link);
         CopyJournal.PublishedAt(hash).Write(_journal);
         Filesystem.RemoveAll(aside);

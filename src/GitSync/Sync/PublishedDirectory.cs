@@ -31,6 +31,9 @@ internal sealed class PublishedDirectory(string path)
     private int _removed;
     private int _checked;
 
+    /// <summary>During a walk: the commit's entries; anything else in the source is a hook's and is not copied.</summary>
+    private CommitEntries? _only;
+
     /// <summary>
     /// Makes each of <paramref name="paths"/> (relative, '/'-separated: what git diff lists)
     /// equal to the same path in <paramref name="source"/>: written when the source has it,
@@ -48,7 +51,7 @@ internal sealed class PublishedDirectory(string path)
         {
             ct.ThrowIfCancellationRequested();
             parents.Add(ParentOf(rel));
-            var src = StatusIn(source, rel);
+            var src = SourceAt(source, rel);
             if (src.Kind is EntryKind.Missing or EntryKind.Other)
             {
                 removals.Add(rel);
@@ -70,9 +73,10 @@ internal sealed class PublishedDirectory(string path)
     /// first publish, and whenever what the directory holds is not known (a lost journal).
     /// Files already equal are left alone, so this costs reads, not writes.
     /// </summary>
-    public CopyCounts Mirror(string source, CancellationToken ct)
+    public CopyCounts Mirror(string source, CommitEntries? only, CancellationToken ct)
     {
         Reset();
+        _only = only;
         EnsureRoot();
         var removals = new List<string>();
         MirrorDirectory(source, "", removals, ct);
@@ -83,7 +87,7 @@ internal sealed class PublishedDirectory(string path)
     /// <summary>Whether the directory holds anything at all.</summary>
     public bool IsEmpty() => !Directory.EnumerateFileSystemEntries(Path).Any();
 
-    private void Reset() => (_written, _removed, _checked) = (0, 0, 0);
+    private void Reset() => (_written, _removed, _checked, _only) = (0, 0, 0, null);
 
     private CopyCounts Counts() => new(_written, _removed, _checked);
 
@@ -99,6 +103,10 @@ internal sealed class PublishedDirectory(string path)
     }
 
     private static string Join(string root, string rel) => rel.Length == 0 ? root : root + "/" + rel;
+
+    /// <summary>The source's entry at <paramref name="rel"/>: missing when a walk's commit does not have it.</summary>
+    private FileStatus SourceAt(string source, string rel) =>
+        _only is not null && !_only.Includes(rel) ? FileStatus.Missing : StatusIn(source, rel);
 
     /// <summary>What is at <paramref name="rel"/> under <paramref name="root"/>, with every parent a real directory; else missing.</summary>
     private static FileStatus StatusIn(string root, string rel)
@@ -190,7 +198,7 @@ internal sealed class PublishedDirectory(string path)
                 MirrorDirectory(source, rel, removals, ct);
                 return;
             case EntryKind.File:
-                if (have.Kind == EntryKind.File && have.Mode == src.Mode && have.Size == src.Size && SameContent(from, dst))
+                if (have.Kind == EntryKind.File && have.Mode == src.Mode && have.Size == src.Size && FileContent.Same(from, dst))
                 {
                     return;
                 }
@@ -225,11 +233,11 @@ internal sealed class PublishedDirectory(string path)
         foreach (var name in Names(Join(source, rel)))
         {
             ct.ThrowIfCancellationRequested();
-            if (name == GitMetadata)
+            var child = rel.Length == 0 ? name : rel + "/" + name;
+            if (name == GitMetadata || _only?.Includes(child) == false)
             {
                 continue;
             }
-            var child = rel.Length == 0 ? name : rel + "/" + name;
             var src = FileStatus.Of(Join(source, child));
             if (src.Kind is EntryKind.Missing or EntryKind.Other)
             {
@@ -261,7 +269,7 @@ internal sealed class PublishedDirectory(string path)
         }
         foreach (var name in Names(dir))
         {
-            if (name.StartsWith(TempPrefix, StringComparison.Ordinal) && StatusIn(source, rel.Length == 0 ? name : rel + "/" + name).Kind == EntryKind.Missing)
+            if (name.StartsWith(TempPrefix, StringComparison.Ordinal) && SourceAt(source, rel.Length == 0 ? name : rel + "/" + name).Kind == EntryKind.Missing)
             {
                 Filesystem.RemoveAll(Join(dir, name));
                 _removed++;
@@ -275,14 +283,14 @@ internal sealed class PublishedDirectory(string path)
         foreach (var rel in removals.OrderByDescending(r => r.Count(c => c == '/')).ThenBy(r => r, StringComparer.Ordinal))
         {
             ct.ThrowIfCancellationRequested();
-            if (StatusIn(Path, rel).Kind != EntryKind.Missing && (!IsPublishable(rel) || StatusIn(source, rel).Kind is EntryKind.Missing or EntryKind.Other))
+            if (StatusIn(Path, rel).Kind != EntryKind.Missing && (!IsPublishable(rel) || SourceAt(source, rel).Kind is EntryKind.Missing or EntryKind.Other))
             {
                 Filesystem.RemoveAll(Join(Path, rel));
                 _removed++;
             }
             for (var parent = ParentOf(rel); parent.Length > 0; parent = ParentOf(parent))
             {
-                var want = StatusIn(source, parent);
+                var want = SourceAt(source, parent);
                 if (want.Kind == EntryKind.Directory)
                 {
                     break;
@@ -360,27 +368,6 @@ internal sealed class PublishedDirectory(string path)
 
     private static string TempBeside(string dst) =>
         System.IO.Path.Combine(System.IO.Path.GetDirectoryName(dst)!, TempPrefix + Filesystem.RandomSuffix());
-
-    private static bool SameContent(string a, string b)
-    {
-        using var x = new FileStream(a, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 0);
-        using var y = new FileStream(b, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 0);
-        var bufferA = new byte[64 * 1024];
-        var bufferB = new byte[64 * 1024];
-        while (true)
-        {
-            var n = x.ReadAtLeast(bufferA, bufferA.Length, throwOnEndOfStream: false);
-            var m = y.ReadAtLeast(bufferB, bufferB.Length, throwOnEndOfStream: false);
-            if (n != m || !bufferA.AsSpan(0, n).SequenceEqual(bufferB.AsSpan(0, m)))
-            {
-                return false;
-            }
-            if (n < bufferA.Length)
-            {
-                return true;
-            }
-        }
-    }
 
     private static void TryDelete(string path)
     {

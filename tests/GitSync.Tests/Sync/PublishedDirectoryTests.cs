@@ -29,7 +29,7 @@ public sealed class PublishedDirectoryTests(ITestOutputHelper output) : IDisposa
         var directory = new PublishedDirectory(published);
         var revision = new SortedDictionary<string, Entry>(StringComparer.Ordinal);
         string source = Materialize(revision, 0);
-        directory.Mirror(source, CancellationToken.None);
+        directory.Mirror(source, null, CancellationToken.None);
         AssertEqual(published, revision, "revision 0");
 
         for (int step = 1; step <= 300; step++)
@@ -45,7 +45,7 @@ public sealed class PublishedDirectoryTests(ITestOutputHelper output) : IDisposa
             // Every 25th revision goes by the full walk, as after a lost journal.
             if (step % 25 == 0)
             {
-                directory.Mirror(nextSource, CancellationToken.None);
+                directory.Mirror(nextSource, null, CancellationToken.None);
             }
             else
             {
@@ -74,7 +74,7 @@ public sealed class PublishedDirectoryTests(ITestOutputHelper output) : IDisposa
         File.WriteAllText(Path.Combine(source, "lib", ".git"), "gitdir: ../.git/modules/lib\n");
         string published = _dir.Combine("published");
 
-        new PublishedDirectory(published).Mirror(source, CancellationToken.None);
+        new PublishedDirectory(published).Mirror(source, null, CancellationToken.None);
 
         Assert.Equal(EntryKind.Directory, FileStatus.Of(published).Kind);
         Assert.False(Filesystem.Exists(Path.Combine(published, ".git")));
@@ -89,7 +89,7 @@ public sealed class PublishedDirectoryTests(ITestOutputHelper output) : IDisposa
         var two = new SortedDictionary<string, Entry>(StringComparer.Ordinal) { ["d/a"] = new(false, "2", false) };
         string published = _dir.Combine("published");
         var directory = new PublishedDirectory(published);
-        directory.Mirror(Materialize(one, 1), CancellationToken.None);
+        directory.Mirror(Materialize(one, 1), null, CancellationToken.None);
         string stray = Path.Combine(published, "d", PublishedDirectory.TempPrefix + "0123456789abcdef");
         File.WriteAllText(stray, "half a fi");
 
@@ -106,7 +106,7 @@ public sealed class PublishedDirectoryTests(ITestOutputHelper output) : IDisposa
         var two = new SortedDictionary<string, Entry>(StringComparer.Ordinal) { ["d/a"] = new(false, "2", false), ["d/b"] = new(false, "b", false) };
         string published = _dir.Combine("published");
         var directory = new PublishedDirectory(published);
-        directory.Mirror(Materialize(one, 1), CancellationToken.None);
+        directory.Mirror(Materialize(one, 1), null, CancellationToken.None);
         using TempDir victim = TempDir.Create("copy-victim");
         Directory.Delete(Path.Combine(published, "d"), recursive: true);
         File.CreateSymbolicLink(Path.Combine(published, "d"), victim.Path);
