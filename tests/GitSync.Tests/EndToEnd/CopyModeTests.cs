@@ -7,8 +7,9 @@ namespace GitSync.Tests.EndToEnd;
 
 /// <summary>
 /// <c>--publish=copy</c> and <c>--marker-file</c> through the binary: the copy is real files a
-/// plain <c>cp -r</c> reproduces, a watcher on the marker sees every publish in both modes, and
-/// a root switches between link and copy (a directory git-sync did not publish is refused).
+/// plain <c>cp -r</c> reproduces, a root switches between link and copy (a directory git-sync
+/// did not publish is refused), a refused revision leaves copy and marker alone. The watcher
+/// test is <see cref="MarkerWatcherTests"/>.
 /// </summary>
 public sealed class CopyModeTests(ITestOutputHelper output) : EndToEndTest(output)
 {
@@ -51,88 +52,6 @@ public sealed class CopyModeTests(ITestOutputHelper output) : EndToEndTest(outpu
         Assert.True(difference is null, difference);
         // The repository and its worktree stay under the root, outside the copy.
         Assert.True(Directory.Exists(Path.Combine(root, ".worktrees", head)));
-    }
-
-    [Theory]
-    [InlineData("link")]
-    [InlineData("copy")]
-    public async Task A_watcher_on_the_marker_sees_every_one_of_100_publishes(string mode)
-    {
-        const int Publishes = 100;
-        using TestRepo repo = NewRepo();
-        repo.Commit("counter", "0");
-        string root = NewDir().Path;
-        string markers = Path.Combine(root, "markers");
-        Directory.CreateDirectory(markers);
-        string marker = Path.Combine(markers, "published");
-
-        // inotifywait from inotify-tools (scripts/install-deps.sh): one line per file renamed into the directory.
-        var watch = new ProcessStartInfo("inotifywait", ["-m", "-e", "moved_to", "--format", "%f", markers])
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var watcher = Process.Start(watch)!;
-        var events = new List<string>();
-        var established = new TaskCompletionSource();
-        watcher.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (events)
-                {
-                    events.Add(e.Data);
-                }
-            }
-        };
-        watcher.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data?.Contains("Watches established", StringComparison.Ordinal) == true)
-            {
-                established.TrySetResult();
-            }
-        };
-        watcher.BeginOutputReadLine();
-        watcher.BeginErrorReadLine();
-        try
-        {
-            await established.Task.WaitAsync(TimeSpan.FromSeconds(30));
-            GitSyncProcess p = Start(Args(repo, root, "--link=site", "--publish=" + mode, "--marker-file=markers/published", "--period=20ms", "--git-gc=off"));
-            string expected = repo.Head;
-            await Poll.UntilAsync(() => Marker(marker) == expected, "the first publish", p.Diagnostics);
-            for (int n = 1; n < Publishes; n++)
-            {
-                expected = repo.Commit("counter", n.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                await Poll.UntilAsync(() => Marker(marker) == expected, $"publish {n}", p.Diagnostics);
-            }
-
-            // The last event may still be on its way from the kernel.
-            await Poll.UntilAsync(
-                () =>
-                {
-                    lock (events)
-                    {
-                        return events.Count(e => e == "published") >= Publishes;
-                    }
-                },
-                $"{Publishes} marker events",
-                () => $"{events.Count} events\n{p.Diagnostics()}");
-            lock (events)
-            {
-                Assert.Equal(Publishes, events.Count(e => e == "published"));
-            }
-
-            if (mode == "copy")
-            {
-                string? difference = CopyLayout.DifferenceFromCommit(Path.Combine(root, "site"), repo, expected);
-                Assert.True(difference is null, difference);
-            }
-        }
-        finally
-        {
-            watcher.Kill();
-        }
     }
 
     [Fact]
