@@ -25,10 +25,15 @@ internal static class EffectiveConfiguration
             {
                 continue;
             }
+            var value = shown.Value(o);
+            if (value is null && shown.OmitWhenNull)
+            {
+                continue;
+            }
             var dot = shown.Key.IndexOf('.');
             if (dot < 0)
             {
-                top.Add((shown.Key, shown.Value(o), null));
+                top.Add((shown.Key, value, null));
                 continue;
             }
             var parent = shown.Key[..dot];
@@ -38,7 +43,7 @@ internal static class EffectiveConfiguration
                 top.Add((parent, null, []));
                 index = top.Count - 1;
             }
-            top[index].Members!.Add((shown.Key[(dot + 1)..], shown.Value(o)));
+            top[index].Members!.Add((shown.Key[(dot + 1)..], value));
         }
 
         var buffer = new MemoryStream();

@@ -71,7 +71,11 @@ internal enum FoldWhen
 /// and the effective value, read from the validated options. Several flags may share a key.
 /// Values are shown as they are used, so secrets must be masked here.
 /// </summary>
-internal sealed record Shown(string Key, Func<GitSyncOptions, object?> Value);
+internal sealed record Shown(string Key, Func<GitSyncOptions, object?> Value)
+{
+    /// <summary>Leave the key out of <c>--check</c> when the value is null (for flags whose absence is the usual case).</summary>
+    public bool OmitWhenNull { get; init; }
+}
 
 /// <summary>The command line of git-sync: upstream v4's flags, plus v3's deprecated spellings.</summary>
 internal static class FlagTable
@@ -101,7 +105,7 @@ internal static class FlagTable
     // What to sync.
     public static readonly Flag Repo = F("repo", FlagType.String, "", "The git repository to sync: any URL git accepts (file://, https://, ssh://, user@host:path). Required.", "sync") with { Shown = new Shown("repo", o => Redactor.RedactUrlPasswords(o.Sync.Repo)) };
     public static readonly Flag Ref = F("ref", FlagType.String, "HEAD", "The git revision to sync: a branch, a tag, a full commit hash, or HEAD (the remote's default branch).", "sync") with { Env = ["GITSYNC_REF"], Shown = new Shown("ref", o => o.Sync.Ref.Text) };
-    public static readonly Flag RefSemver = F("ref-semver", FlagType.String, "", "Follow releases instead of --ref: sync the newest tag whose name (an optional leading v, then a SemVer 2.0 version) is in this npm-style range, e.g. '~1.4' (patches of 1.4), '^1.4.2' (1.x from 1.4.2), '>=1.2.0 <2.0.0', '1.x || 2.x', '*'. Pre-releases only when the range names one of the same version. Not together with --ref (see docs/releases.md).", "sync") with { Env = ["GITSYNC_REF_SEMVER"], Shown = new Shown("refSemver", o => o.Sync.RefSemver) };
+    public static readonly Flag RefSemver = F("ref-semver", FlagType.String, "", "Follow releases instead of --ref: sync the newest tag whose name (an optional leading v, then a SemVer 2.0 version) is in this npm-style range, e.g. '~1.4' (patches of 1.4), '^1.4.2' (1.x from 1.4.2), '>=1.2.0 <2.0.0', '1.x || 2.x', '*'. Pre-releases only when the range names one of the same version. Not together with --ref (see docs/releases.md).", "sync") with { Env = ["GITSYNC_REF_SEMVER"], Shown = new Shown("refSemver", o => o.Sync.RefSemver) { OmitWhenNull = true } };
     public static readonly Flag Depth = F("depth", FlagType.Int, "1", "Fetch at most this many commits of history; 0 means all history.", "sync") with { Shown = new Shown("depth", o => o.Sync.Depth) };
     public static readonly Flag Submodules = F("submodules", FlagType.String, "recursive", "Submodule handling: recursive, shallow or off.", "sync") with { Shown = new Shown("submodules", o => o.Sync.Submodules) };
     public static readonly Flag SparseCheckoutFile = F("sparse-checkout-file", FlagType.String, "", "A sparse-checkout file listing the paths to check out.", "sync") with { Shown = new Shown("sparseCheckoutFile", o => o.Sync.SparseCheckoutFile) };
