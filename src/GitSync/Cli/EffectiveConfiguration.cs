@@ -80,41 +80,5 @@ internal static class EffectiveConfiguration
     }
 
     private static void Write(Utf8JsonWriter w, string key, object? value)
-    {
-        switch (value)
-        {
-            case null:
-                w.WriteNull(key);
-                break;
-            case string s:
-                w.WriteString(key, s);
-                break;
-            case bool b:
-                w.WriteBoolean(key, b);
-                break;
-            case int i:
-                w.WriteNumber(key, i);
-                break;
-            case long l:
-                w.WriteNumber(key, l);
-                break;
-            case TimeSpan t:
-                w.WriteString(key, Duration.Format(t));
-                break;
-            case Enum e:
-                w.WriteString(key, e.ToString().ToLowerInvariant());
-                break;
-            case IEnumerable<string> list:
-                w.WriteStartArray(key);
-                foreach (var item in list)
-                {
-                    w.WriteStringValue(item);
-                }
-                w.WriteEndArray();
-                break;
-            default:
-                w.WriteString(key, value.ToString());
-                break;
-        }
-    }
+        => JsonValue.Write(w, key, value is Enum e ? e.ToString().ToLowerInvariant() : value, static text => text);
 }
