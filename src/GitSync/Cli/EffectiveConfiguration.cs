@@ -21,14 +21,19 @@ internal static class EffectiveConfiguration
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var shown in FlagTable.All.Select(f => f.Shown).OfType<Shown>())
         {
-            if (!seen.Add(shown.Key) || (shown.OmitWhenNull && shown.Value(o) is null))
+            if (!seen.Add(shown.Key))
+            {
+                continue;
+            }
+            var value = shown.Value(o);
+            if (value is null && shown.OmitWhenNull)
             {
                 continue;
             }
             var dot = shown.Key.IndexOf('.');
             if (dot < 0)
             {
-                top.Add((shown.Key, shown.Value(o), null));
+                top.Add((shown.Key, value, null));
                 continue;
             }
             var parent = shown.Key[..dot];
@@ -38,7 +43,7 @@ internal static class EffectiveConfiguration
                 top.Add((parent, null, []));
                 index = top.Count - 1;
             }
-            top[index].Members!.Add((shown.Key[(dot + 1)..], shown.Value(o)));
+            top[index].Members!.Add((shown.Key[(dot + 1)..], value));
         }
 
         var buffer = new MemoryStream();
@@ -75,41 +80,5 @@ internal static class EffectiveConfiguration
     }
 
     private static void Write(Utf8JsonWriter w, string key, object? value)
-    {
-        switch (value)
-        {
-            case null:
-                w.WriteNull(key);
-                break;
-            case string s:
-                w.WriteString(key, s);
-                break;
-            case bool b:
-                w.WriteBoolean(key, b);
-                break;
-            case int i:
-                w.WriteNumber(key, i);
-                break;
-            case long l:
-                w.WriteNumber(key, l);
-                break;
-            case TimeSpan t:
-                w.WriteString(key, Duration.Format(t));
-                break;
-            case Enum e:
-                w.WriteString(key, e.ToString().ToLowerInvariant());
-                break;
-            case IEnumerable<string> list:
-                w.WriteStartArray(key);
-                foreach (var item in list)
-                {
-                    w.WriteStringValue(item);
-                }
-                w.WriteEndArray();
-                break;
-            default:
-                w.WriteString(key, value.ToString());
-                break;
-        }
-    }
+        => JsonValue.Write(w, key, value is Enum e ? e.ToString().ToLowerInvariant() : value, static text => text);
 }

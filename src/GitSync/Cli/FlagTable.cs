@@ -73,7 +73,7 @@ internal enum FoldWhen
 /// </summary>
 internal sealed record Shown(string Key, Func<GitSyncOptions, object?> Value)
 {
-    /// <summary>Leave the key out when the value is null (a mode that is off, rather than a setting with no value).</summary>
+    /// <summary>Leave the key out of <c>--check</c> when the value is null (for flags whose absence is the usual case).</summary>
     public bool OmitWhenNull { get; init; }
 }
 

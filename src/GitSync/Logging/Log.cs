@@ -79,40 +79,7 @@ internal sealed class Log
     }
 
     private void WriteValue(Utf8JsonWriter w, string key, object? value)
-    {
-        switch (value)
-        {
-            case null:
-                w.WriteNull(key);
-                break;
-            case bool b:
-                w.WriteBoolean(key, b);
-                break;
-            case int i:
-                w.WriteNumber(key, i);
-                break;
-            case long l:
-                w.WriteNumber(key, l);
-                break;
-            case double d:
-                w.WriteNumber(key, d);
-                break;
-            case TimeSpan t:
-                w.WriteString(key, Duration.Format(t));
-                break;
-            case IEnumerable<string> list:
-                w.WriteStartArray(key);
-                foreach (var s in list)
-                {
-                    w.WriteStringValue(Redactor.Redact(s));
-                }
-                w.WriteEndArray();
-                break;
-            default:
-                w.WriteString(key, Redactor.Redact(value.ToString() ?? ""));
-                break;
-        }
-    }
+        => JsonValue.Write(w, key, value, Redactor.Redact);
 
     private void Write(int? level, string msg, string? error, (string Key, object? Value)[] kv)
     {

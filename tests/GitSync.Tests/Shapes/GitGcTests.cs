@@ -6,18 +6,14 @@ namespace GitSync.Tests.Shapes;
 
 /// <summary>
 /// --git-gc=auto|always|aggressive|off measured by what is left in the root: object counts
-/// (<c>git count-objects -v</c>) and disk use (<c>du</c>) after 200 updates.
+/// (<c>git count-objects -v</c>) and disk use (<c>du</c>) after 200 updates. One class per mode,
+/// so the four long runs may run side by side instead of one after another at the suite's end.
 /// </summary>
-public sealed class GitGcTests(ITestOutputHelper output) : EndToEndTest(output)
+public abstract class GitGcTest(ITestOutputHelper output) : EndToEndTest(output)
 {
     private const int Updates = 200;
 
-    [Theory]
-    [InlineData("off")]
-    [InlineData("auto")]
-    [InlineData("always")]
-    [InlineData("aggressive")]
-    public async Task Keeps_root_disk_use_bounded_over_200_updates(string mode)
+    protected async Task Keeps_root_disk_use_bounded_over_200_updates(string mode)
     {
         using TestRepo repo = NewRepo();
         repo.Commit(new Dictionary<string, string> { ["data"] = PartialCloneTests.RandomText(), ["small"] = "s" });
@@ -75,4 +71,28 @@ public sealed class GitGcTests(ITestOutputHelper output) : EndToEndTest(output)
 
         Layout.AssertMatchesCommit(link, repo, repo.Head, p.Diagnostics);
     }
+}
+
+public sealed class GitGcOffTests(ITestOutputHelper output) : GitGcTest(output)
+{
+    [Fact]
+    public Task Off_keeps_every_old_revision_over_200_updates() => Keeps_root_disk_use_bounded_over_200_updates("off");
+}
+
+public sealed class GitGcAutoTests(ITestOutputHelper output) : GitGcTest(output)
+{
+    [Fact]
+    public Task Auto_keeps_root_disk_use_bounded_over_200_updates() => Keeps_root_disk_use_bounded_over_200_updates("auto");
+}
+
+public sealed class GitGcAlwaysTests(ITestOutputHelper output) : GitGcTest(output)
+{
+    [Fact]
+    public Task Always_keeps_one_revision_over_200_updates() => Keeps_root_disk_use_bounded_over_200_updates("always");
+}
+
+public sealed class GitGcAggressiveTests(ITestOutputHelper output) : GitGcTest(output)
+{
+    [Fact]
+    public Task Aggressive_keeps_one_revision_over_200_updates() => Keeps_root_disk_use_bounded_over_200_updates("aggressive");
 }
