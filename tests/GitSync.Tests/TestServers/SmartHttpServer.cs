@@ -138,20 +138,7 @@ public sealed class SmartHttpServer : IDisposable
     private static string Config(TempDir dir, int port, string socket, string backend)
     {
         string P(string name) => dir.Combine(name);
-        return string.Create(CultureInfo.InvariantCulture, $$"""
-            daemon off;
-            master_process off;
-            worker_processes 1;
-            pid {{P("nginx.pid")}};
-            error_log {{P("error.log")}} info;
-            events { worker_connections 256; }
-            http {
-              access_log {{P("access.log")}};
-              client_body_temp_path {{P("body")}};
-              fastcgi_temp_path {{P("fastcgi")}};
-              proxy_temp_path {{P("proxy")}};
-              uwsgi_temp_path {{P("uwsgi")}};
-              scgi_temp_path {{P("scgi")}};
+        return NginxConfig.Around(dir, 256, string.Create(CultureInfo.InvariantCulture, $$"""
               server {
                 listen 127.0.0.1:{{port}};
                 location / {
@@ -172,8 +159,7 @@ public sealed class SmartHttpServer : IDisposable
                   fastcgi_param GIT_PROTOCOL $http_git_protocol;
                 }
               }
-            }
-            """);
+            """));
     }
 
     private static string FindHttpBackend()

@@ -65,20 +65,7 @@ public sealed class StaticHttpServer : IDisposable
             int port = Ports.Free();
             int tlsPort = Ports.Free();
             string P(string name) => dir.Combine(name);
-            File.WriteAllText(P("nginx.conf"), string.Create(CultureInfo.InvariantCulture, $$"""
-                daemon off;
-                master_process off;
-                worker_processes 1;
-                pid {{P("nginx.pid")}};
-                error_log {{P("error.log")}} info;
-                events { worker_connections 64; }
-                http {
-                  access_log {{P("access.log")}};
-                  client_body_temp_path {{P("body")}};
-                  fastcgi_temp_path {{P("fastcgi")}};
-                  proxy_temp_path {{P("proxy")}};
-                  uwsgi_temp_path {{P("uwsgi")}};
-                  scgi_temp_path {{P("scgi")}};
+            File.WriteAllText(P("nginx.conf"), NginxConfig.Around(dir, 64, string.Create(CultureInfo.InvariantCulture, $$"""
                   server {
                     listen 127.0.0.1:{{port}};
                     root {{P("www")}};
@@ -89,8 +76,7 @@ public sealed class StaticHttpServer : IDisposable
                     ssl_certificate_key {{P("key.pem")}};
                     root {{P("www")}};
                   }
-                }
-                """));
+                """)));
             ServerProcess nginx = ServerProcess.Start(nginxPath, ["-e", P("error.log"), "-p", dir.Path, "-c", P("nginx.conf")]);
             try
             {
