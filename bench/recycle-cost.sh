@@ -22,7 +22,11 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 
 cpu() { awk -v hz="$hz" '{printf "%.3f", ($14+$15+$16+$17)/hz}' "/proc/$1/stat"; }
-now() { date +%s.%N; }
+now() { echo "$EPOCHREALTIME"; }
+# A sleep that starts no process (a read with a timeout on a FIFO nobody writes to): the
+# waiting loops below must not take CPU from the git-sync they measure on a 2-core machine.
+mkfifo "$work/never"; exec 9<>"$work/never"
+nap() { read -r -t "$1" -u 9 _ || true; }
 # Peak summed RSS (MB) of process $1 and its descendants, sampled until file $2 appears.
 peak_rss() {
   local root=$1 stop=$2 peak=0 cur
@@ -31,7 +35,7 @@ peak_rss() {
       { parent[$1] = $2; rss[$1] = $3 }
       END { for (p in parent) { q = p; while (q != "" && q != 0 && q != r) q = parent[q]; if (q == r) s += rss[p] } print s + 0 }')
     [ "$cur" -gt "$peak" ] && peak=$cur
-    sleep 0.02
+    nap 0.02
   done
   echo "$peak" > "$stop.peak"
 }
@@ -70,18 +74,19 @@ done
 sleep 2
 
 measure_gitsync() {
-  local name=$1 round=$2 p old lines c0 t0 c1 t1 c2 t2 stop
+  local name=$1 round=$2 p new lines c0 t0 c1 t1 c2 t2 stop
   eval "p=\$pid_$name"
-  old=$(readlink "$work/$name/link")
+  new=$(git -C "$repo" rev-parse HEAD)
   lines=$(wc -l < "$work/$name.log")
   stop=$work/stop-$name-$round
   peak_rss "$p" "$stop" &
   sync
   c0=$(cpu "$p"); t0=$(now)
   kill -HUP "$p"
-  until [ "$(readlink "$work/$name/link")" != "$old" ]; do sleep 0.002; done
+  # test -ef is a shell builtin: the loop forks nothing until the link resolves to the new tree.
+  until [ "$work/$name/link" -ef "$work/$name/.worktrees/$new" ]; do nap 0.002; done
   t1=$(now); c1=$(cpu "$p")
-  until tail -n +$((lines + 1)) "$work/$name.log" | grep -q '"msg":"next sync"' && trash_empty "$work/$name"; do sleep 0.005; done
+  until tail -n +$((lines + 1)) "$work/$name.log" | grep -q '"msg":"next sync"' && trash_empty "$work/$name"; do nap 0.02; done
   t2=$(now); c2=$(cpu "$p")
   touch "$stop"; wait
   printf '%s %d publish %.3f %.3f whole %.3f %.3f peak_mb %.1f\n' "$name" "$round" \

@@ -228,10 +228,15 @@ internal sealed class SyncEngine
     {
         _link.RemoveTemp();
         var removed = _worktrees.RemoveStale(_worktrees.PathFor(servedHash));
-        if (removed == 0)
+        if (removed > 0)
         {
-            return;
+            await CollectGarbageAsync(git, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>After trees were removed: drops their metadata and the objects only they kept alive.</summary>
+    private async Task CollectGarbageAsync(GitCli git, CancellationToken ct)
+    {
         await git.RunAsync(_options.Root, ["worktree", "prune", "--verbose"], ct).ConfigureAwait(false);
         // Without expiring the reflog, objects of removed trees stay reachable and gc keeps them.
         // --expire=all as well: nothing reads the root's reflog, and with --depth=0 (every old

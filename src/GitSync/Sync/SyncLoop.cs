@@ -205,6 +205,12 @@ internal sealed class SyncLoop(
         try
         {
             await engine.CleanupAsync(git, servedHash, ct).ConfigureAwait(false);
+            // After the clean-up: its reflog expiry and gc write lock files into every worktree's
+            // metadata, the spare's too. A one-time run exits before any next build would use it.
+            if (!options.OneTime)
+            {
+                await engine.Worktrees.Recycler.ProveSpareAsync(git, ct).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is GitException or IOException or UnauthorizedAccessException or OperationCanceledException)
         {

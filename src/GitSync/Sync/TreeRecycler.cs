@@ -22,6 +22,12 @@ namespace GitSync.Sync;
 /// the metadata. So a tree with a marker equal to its HEAD is complete, whatever instant a
 /// SIGKILL hit: a half-recycled tree has none and is never reused or published as is.
 /// </para>
+/// <para>
+/// Proof: once a tree has become the spare, <see cref="ProveSpareAsync"/> checks it against its
+/// commit off the critical path and keeps a <see cref="SpareProof"/> watching it; the next take
+/// then reports whether the spare is still exactly its commit, so that only the changed files
+/// need writing. Whatever changes the spare (keep, discard, take) drops the proof.
+/// </para>
 /// </summary>
 internal sealed class TreeRecycler(SyncOptions options, Log log)
 {
@@ -30,6 +36,8 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
 
     private readonly object _gate = new();
     private Task _emptying = Task.CompletedTask;
+    private SpareProof? _proof;
+    private bool _proofTried;
 
     private string GitDir => Path.Combine(options.Root, ".git");
 
@@ -66,8 +74,9 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
     /// Why the spare cannot be recycled for the next build, or null when it can. Cheap: reads a
     /// few small files, starts no process.
     /// </summary>
-    private string? SpareProblem(string hash)
+    private string? SpareProblem(string hash, out string spareHash)
     {
+        spareHash = "";
         if (!options.RecycleWorktrees)
         {
             return "recycling is off";
@@ -82,7 +91,6 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
         {
             return "no spare tree";
         }
-        string spareHash;
         try
         {
             spareHash = SmallFile.ReadText(Path.Combine(SpareMetadata, "HEAD")).Trim();
@@ -120,13 +128,17 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
 
     /// <summary>
     /// Moves the spare to <paramref name="build"/> (which must be free) and makes its git
-    /// metadata follow, so that a <c>reset --hard</c> there brings it to the new commit. False
+    /// metadata follow, so that a <c>reset --hard</c> there brings it to the new commit. Null
     /// (and <paramref name="build"/> still free) when there is no usable spare; the reason is
-    /// logged at -v 2.
+    /// logged at -v 2. Otherwise says which commit the tree holds and whether it is proven to
+    /// hold exactly that (then a two-way update from that commit is enough).
     /// </summary>
-    public bool TryTakeSpare(string build, string hash)
+    public TakenSpare? TryTakeSpare(string build, string hash)
     {
-        var problem = SpareProblem(hash);
+        var problem = SpareProblem(hash, out var spareHash);
+        // Read before anything moves: the proof watches the spare where it is.
+        var proven = problem is null && _proof is { } proof && proof.Hash == spareHash && proof.StillHolds();
+        ForgetProof();
         if (problem is not null)
         {
             if (log.Enabled(2))
@@ -138,7 +150,7 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
             {
                 DiscardSpare();
             }
-            return false;
+            return null;
         }
         var metadata = Path.Combine(MetadataRoot, hash);
         try
@@ -158,13 +170,50 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
             Discard(build);
             Discard(metadata);
             DiscardSpare();
-            return false;
+            return null;
         }
         if (log.Enabled(2))
         {
-            log.Info(2, "recycling the spare worktree", ("hash", hash), ("path", build));
+            log.Info(2, "recycling the spare worktree", ("hash", hash), ("path", build), ("from", spareHash), ("update", proven ? "changes only" : "full"));
         }
-        return true;
+        return new TakenSpare(spareHash, proven);
+    }
+
+    /// <summary>
+    /// Once per spare, checks it against its commit and starts watching it (see
+    /// <see cref="SpareProof"/>); cheap when already done or when there is no spare. Meant for the
+    /// clean-up after a publish, after anything there that writes to git metadata.
+    /// </summary>
+    public async Task ProveSpareAsync(GitCli git, CancellationToken ct)
+    {
+        if (_proofTried || !options.RecycleWorktrees)
+        {
+            return;
+        }
+        _proofTried = true;
+        if (SpareProblem(new string('0', 40), out var spareHash) is not null)
+        {
+            return;
+        }
+        var (proof, reason) = await SpareProof.TryProveAsync(git, SparePath, SpareMetadata, spareHash, ct).ConfigureAwait(false);
+        // HEAD or the marker may have moved before the metadata was watched.
+        if (proof is not null && !IsMarkedComplete(SpareMetadata, spareHash))
+        {
+            proof.Dispose();
+            (proof, reason) = (null, "its HEAD moved");
+        }
+        _proof = proof;
+        if (log.Enabled(2))
+        {
+            log.Info(2, proof is null ? "spare worktree needs a full update" : "spare worktree is clean", ("hash", spareHash), ("reason", reason));
+        }
+    }
+
+    private void ForgetProof()
+    {
+        _proof?.Dispose();
+        _proof = null;
+        _proofTried = false;
     }
 
     /// <summary>
@@ -263,6 +312,7 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
 
     private void DiscardSpare()
     {
+        ForgetProof();
         Discard(SpareMetadata);
         Discard(SparePath);
     }
@@ -329,3 +379,6 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
         }
     }
 }
+
+/// <summary>A spare taken for a build: the commit it held, and whether it was proven to hold exactly that.</summary>
+internal sealed record TakenSpare(string Hash, bool ProvenClean);

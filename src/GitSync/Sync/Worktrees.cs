@@ -76,26 +76,25 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log, TimePr
         // Whatever is at the build path is not served: a half-made or half-recycled tree from
         // a crash, a stale tree, or something foreign. Moved aside at once, deleted later.
         Recycler.Discard(build);
-        // Metadata of trees removed by hand (or by the line above) would block "worktree add".
-        await git.RunAsync(options.Root, ["worktree", "prune"], ct).ConfigureAwait(false);
 
         // The cheap way: the previous tree, moved here and brought to the new commit in place.
         // A same-hash repair always starts fresh: what is broken may be what the spare shares.
-        if (!replacingServedTree && Recycler.TryTakeSpare(build, hash))
+        if (!replacingServedTree && Recycler.TryTakeSpare(build, hash) is { } spare)
         {
             try
             {
-                await UpdateInPlaceAsync(build, hash, ct).ConfigureAwait(false);
+                await UpdateInPlaceAsync(build, spare, hash, ct).ConfigureAwait(false);
                 return Finish(build, final, hash, replacingServedTree);
             }
             catch (GitException e)
             {
                 log.Error(e.Message, "recycling the spare worktree failed, building a fresh one", ("hash", hash));
                 Recycler.Discard(build);
-                await git.RunAsync(options.Root, ["worktree", "prune"], ct).ConfigureAwait(false);
             }
         }
 
+        // Metadata of trees removed by hand (or by a discard above) would block "worktree add".
+        await git.RunAsync(options.Root, ["worktree", "prune"], ct).ConfigureAwait(false);
         // --no-checkout: files come from "reset --hard" below, after the sparse and gitdir
         // set-up, so a checkout is never done twice.
         await git.RunAsync(options.Root, ["worktree", "add", "--force", "--detach", "--no-checkout", "--", build, hash], ct).ConfigureAwait(false);
@@ -111,8 +110,26 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log, TimePr
     /// Brings a recycled tree (complete at some older commit, possibly written into by hooks and
     /// consumers since) to exactly what a fresh checkout of <paramref name="hash"/> holds.
     /// </summary>
-    private async Task UpdateInPlaceAsync(string tree, string hash, CancellationToken ct)
+    private async Task UpdateInPlaceAsync(string tree, TakenSpare spare, string hash, CancellationToken ct)
     {
+        if (spare.ProvenClean)
+        {
+            try
+            {
+                // Proven to be exactly spare.Hash (index, files, nothing untracked) and unchanged
+                // since: a two-way merge writes only the paths that differ between the two
+                // commits, and the index's cache tree lets it skip unchanged directories.
+                await git.RunAsync(tree, ["read-tree", "-m", "-u", "--", spare.Hash, hash], ct).ConfigureAwait(false);
+                // Detached HEAD, as "reset" would leave it (the metadata's reflog was dropped at the take).
+                Filesystem.WriteAtomic(System.IO.Path.Combine(ReadGitDir(tree)!, "HEAD"), System.Text.Encoding.ASCII.GetBytes(hash + "\n"));
+                await UpdateSubmodulesAsync(tree, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (GitException e)
+            {
+                log.Error(e.Message, "updating the recycled worktree by its changes failed, resetting it", ("hash", hash));
+            }
+        }
         // A one-way merge from the index to the commit: only entries whose blob or mode differ
         // are written, plus any file whose stat data no longer matches the index (something
         // wrote to it; ctime catches even a restored mtime) or that is missing. Moves HEAD.

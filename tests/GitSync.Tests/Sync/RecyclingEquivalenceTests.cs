@@ -48,11 +48,23 @@ public sealed class RecyclingEquivalenceTests(ITestOutputHelper output) : IDispo
         using var fresh = new RecyclingRig(Src, new GitSync.Sync.SyncOptions { Repo = "", Root = "", Link = "", RecycleWorktrees = false }, "fresh");
         await recycled.PublishAsync(commits[0]);
         int servedIndex = 0;
+        int spareIndex = -1;
         int builds = 0;
         for (int update = 1; update <= Updates; update++)
         {
-            // Hooks and consumers write into what is served; it is recycled at the next update.
-            Scribble(recycled.Served!, states[servedIndex]);
+            // Hooks and consumers write into what is served (every other update or so); it is
+            // recycled at the next update. Untouched, it is proven clean and only its changes
+            // are written.
+            if (_random.Next(2) == 0)
+            {
+                Scribble(recycled.Served!, states[servedIndex]);
+            }
+            // Now and then a writer that kept its way into a retired tree writes into the spare
+            // after it was proven clean: the watch must notice.
+            if (spareIndex >= 0 && _random.Next(6) == 0 && Directory.Exists(recycled.SparePath))
+            {
+                Scribble(recycled.SparePath, states[spareIndex], atLeastOne: true);
+            }
             // Now and then the ref moves back to an older revision.
             int index = update % 17 == 0 ? _random.Next(update - 1) : update;
             if (index == servedIndex || commits[index] == commits[servedIndex])
@@ -61,6 +73,7 @@ public sealed class RecyclingEquivalenceTests(ITestOutputHelper output) : IDispo
             }
             string hash = commits[index];
             string tree = await recycled.PublishAsync(hash);
+            spareIndex = servedIndex;
             servedIndex = index;
             builds++;
             string reference = await fresh.PublishAsync(hash);
@@ -77,7 +90,11 @@ public sealed class RecyclingEquivalenceTests(ITestOutputHelper output) : IDispo
         }
 
         int recycles = recycled.Count("recycling the spare worktree");
-        output.WriteLine($"{builds} builds: {recycles} recycled, {recycled.Count("building a fresh worktree")} fresh");
+        int byChanges = recycled.Recycles("changes only");
+        output.WriteLine($"{builds} builds: {recycles} recycled ({byChanges} by their changes only), {recycled.Count("building a fresh worktree")} fresh");
+        // Both ways of updating a spare were compared with fresh checkouts, many times.
+        Assert.True(byChanges >= builds / 5, $"only {byChanges} of {builds} builds updated a proven spare by its changes");
+        Assert.True(recycled.Recycles("full") >= builds / 5, $"only {recycled.Recycles("full")} of {builds} builds fully updated a spare");
         // Only the very first build has no spare.
         Assert.True(recycles >= builds - 1, $"only {recycles} of {builds} builds recycled\n{recycled.LogText}");
         Assert.Equal(0, fresh.Count("recycling the spare worktree"));
@@ -214,9 +231,9 @@ public sealed class RecyclingEquivalenceTests(ITestOutputHelper output) : IDispo
     }
 
     /// <summary>What hooks and consumers may leave in a served tree.</summary>
-    private void Scribble(string tree, Dictionary<string, Entry> state)
+    private void Scribble(string tree, Dictionary<string, Entry> state, bool atLeastOne = false)
     {
-        int writes = _random.Next(4);
+        int writes = _random.Next(atLeastOne ? 1 : 0, 4);
         string[] tracked = [.. state.Keys];
         for (int w = 0; w < writes; w++)
         {

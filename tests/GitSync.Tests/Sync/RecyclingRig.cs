@@ -49,7 +49,7 @@ internal sealed class RecyclingRig : IDisposable
 
     public string SparePath => Worktrees.Recycler.SparePath;
 
-    /// <summary>Builds <paramref name="hash"/>, serves it, and retires the old tree as the engine and loop do.</summary>
+    /// <summary>Builds <paramref name="hash"/>, serves it, retires the old tree and proves the new spare, as the engine and loop do.</summary>
     public async Task<string> PublishAsync(string hash)
     {
         string tree = await Worktrees.BuildAsync(hash, replacingServedTree: false, CancellationToken.None);
@@ -59,12 +59,17 @@ internal sealed class RecyclingRig : IDisposable
         }
         Served = tree;
         Worktrees.RemoveStale(tree);
+        // As the loop does after its clean-up: check the new spare and start watching it.
+        await Worktrees.Recycler.ProveSpareAsync(Git, CancellationToken.None);
         return tree;
     }
 
     public string LogText => Encoding.UTF8.GetString(_logStream.ToArray());
 
     public int Count(string message) => LogText.Split('\n').Count(l => l.Contains($"\"msg\":\"{message}\"", StringComparison.Ordinal));
+
+    /// <summary>How many recycles updated the spare the given way ("changes only" or "full").</summary>
+    public int Recycles(string update) => LogText.Split('\n').Count(l => l.Contains("\"msg\":\"recycling the spare worktree\"", StringComparison.Ordinal) && l.Contains($"\"update\":\"{update}\"", StringComparison.Ordinal));
 
     public void Dispose()
     {
