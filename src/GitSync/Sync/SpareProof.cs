@@ -1,4 +1,5 @@
 using GitSync.Git;
+using GitSync.Logging;
 using GitSync.Platform;
 
 namespace GitSync.Sync;
@@ -65,7 +66,8 @@ internal sealed class SpareProof : IDisposable
         var refresh = await git.RunAsync(tree, ["update-index", "--really-refresh"], ct, check: false).ConfigureAwait(false);
         if (refresh.ExitCode != 0)
         {
-            return "tracked files were changed";
+            // "<path>: needs update" lines on stdout; otherwise git could not even refresh (a lock left by a kill).
+            return refresh.Stdout.Length > 0 ? "tracked files were changed" : "its index can't be refreshed";
         }
         if (!watch.TryAdd(metadata))
         {
@@ -87,4 +89,99 @@ internal sealed class SpareProof : IDisposable
     }
 
     public void Dispose() => _watch.Dispose();
+}
+
+/// <summary>
+/// Runs the spare's check (<see cref="SpareProof.TryProveAsync"/>) in the background, so that a
+/// sync triggered meanwhile never waits for it, and holds the proof it yields. Whoever moves or
+/// changes the spare first stops a running check (its git is killed) and waits for it to end.
+/// </summary>
+internal sealed class SpareChecker(Log log)
+{
+    private readonly object _gate = new();
+    private SpareProof? _proof;
+    private Task _running = Task.CompletedTask;
+    private CancellationTokenSource? _cancel;
+
+    /// <summary>A check was started for the current spare (whatever it found): none is started again until <see cref="Forget"/>.</summary>
+    public bool Started { get; private set; }
+
+    /// <summary>
+    /// Starts checking <paramref name="tree"/> at <paramref name="hash"/>; <paramref name="stillComplete"/>
+    /// is asked once the metadata is watched (HEAD and marker may have moved before).
+    /// Returns the background task (it never throws).
+    /// </summary>
+    public Task Start(GitCli git, string tree, string metadata, string hash, Func<bool> stillComplete, CancellationToken stopping)
+    {
+        Stop();
+        Started = true;
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        _cancel = cancel;
+        _running = Task.Run(() => RunAsync(git, tree, metadata, hash, stillComplete, cancel.Token), CancellationToken.None);
+        return _running;
+    }
+
+    private async Task RunAsync(GitCli git, string tree, string metadata, string hash, Func<bool> stillComplete, CancellationToken ct)
+    {
+        try
+        {
+            var (proof, reason) = await SpareProof.TryProveAsync(git, tree, metadata, hash, ct).ConfigureAwait(false);
+            if (proof is not null && !stillComplete())
+            {
+                proof.Dispose();
+                (proof, reason) = (null, "its HEAD moved");
+            }
+            lock (_gate)
+            {
+                _proof = proof;
+            }
+            if (log.Enabled(2))
+            {
+                log.Info(2, proof is null ? "spare worktree needs a full update" : "spare worktree is clean", ("hash", hash), ("reason", reason));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            log.Info(2, "spare worktree check stopped", ("hash", hash));
+        }
+        catch (Exception e) when (e is GitException or IOException or UnauthorizedAccessException)
+        {
+            log.Info(2, "spare worktree needs a full update", ("hash", hash), ("reason", e.Message));
+        }
+    }
+
+    /// <summary>Stops a running check and reports whether a proof for <paramref name="hash"/> still holds.</summary>
+    public bool Holds(string hash)
+    {
+        Stop();
+        lock (_gate)
+        {
+            return _proof is { } proof && proof.Hash == hash && proof.StillHolds();
+        }
+    }
+
+    /// <summary>The spare is about to change or go: stop checking it, drop its proof, allow a new check.</summary>
+    public void Forget()
+    {
+        Stop();
+        lock (_gate)
+        {
+            _proof?.Dispose();
+            _proof = null;
+        }
+        Started = false;
+    }
+
+    private void Stop()
+    {
+        if (_cancel is null)
+        {
+            return;
+        }
+        _cancel.Cancel();
+        // RunAsync catches everything; the wait is for its git to be killed and reaped.
+        _running.GetAwaiter().GetResult();
+        _cancel.Dispose();
+        _cancel = null;
+    }
 }

@@ -172,7 +172,7 @@ internal sealed class SyncLoop(
         }
         // After every successful sync, so stale trees go once their timeout passes even
         // while the ref stands still (a directory listing when nothing is due).
-        await CleanupAsync(result.Hash, timeout).ConfigureAwait(false);
+        await CleanupAsync(result.Hash, timeout, stop).ConfigureAwait(false);
         files.ClearError();
         state.Failures = 0;
         state.FirstSync = false;
@@ -200,16 +200,19 @@ internal sealed class SyncLoop(
     }
 
     /// <summary>Clean-up problems are logged, not counted: the sync itself succeeded.</summary>
-    private async Task CleanupAsync(string servedHash, CancellationToken ct)
+    /// <param name="ct">This sync's deadline.</param>
+    /// <param name="stop">The process's: what runs on after the sync stops only with it.</param>
+    private async Task CleanupAsync(string servedHash, CancellationToken ct, CancellationToken stop)
     {
         try
         {
             await engine.CleanupAsync(git, servedHash, ct).ConfigureAwait(false);
             // After the clean-up: its reflog expiry and gc write lock files into every worktree's
-            // metadata, the spare's too. A one-time run exits before any next build would use it.
+            // metadata, the spare's too. In the background: a sync triggered meanwhile stops it
+            // instead of waiting. A one-time run exits before any next build would use it.
             if (!options.OneTime)
             {
-                await engine.Worktrees.Recycler.ProveSpareAsync(git, ct).ConfigureAwait(false);
+                _ = engine.Worktrees.Recycler.ProveSpareInBackground(git, stop);
             }
         }
         catch (Exception e) when (e is GitException or IOException or UnauthorizedAccessException or OperationCanceledException)

@@ -23,8 +23,8 @@ namespace GitSync.Sync;
 /// SIGKILL hit: a half-recycled tree has none and is never reused or published as is.
 /// </para>
 /// <para>
-/// Proof: once a tree has become the spare, <see cref="ProveSpareAsync"/> checks it against its
-/// commit off the critical path and keeps a <see cref="SpareProof"/> watching it; the next take
+/// Proof: once a tree has become the spare, <see cref="ProveSpareInBackground"/> checks it against
+/// its commit off the critical path and keeps a <see cref="SpareProof"/> watching it; the next take
 /// then reports whether the spare is still exactly its commit, so that only the changed files
 /// need writing. Whatever changes the spare (keep, discard, take) drops the proof.
 /// </para>
@@ -35,9 +35,8 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
     private const string MarkerName = "git-sync-complete";
 
     private readonly object _gate = new();
+    private readonly SpareChecker _checker = new(log);
     private Task _emptying = Task.CompletedTask;
-    private SpareProof? _proof;
-    private bool _proofTried;
 
     private string GitDir => Path.Combine(options.Root, ".git");
 
@@ -137,8 +136,8 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
     {
         var problem = SpareProblem(hash, out var spareHash);
         // Read before anything moves: the proof watches the spare where it is.
-        var proven = problem is null && _proof is { } proof && proof.Hash == spareHash && proof.StillHolds();
-        ForgetProof();
+        var proven = problem is null && _checker.Holds(spareHash);
+        _checker.Forget();
         if (problem is not null)
         {
             if (log.Enabled(2))
@@ -180,40 +179,18 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
     }
 
     /// <summary>
-    /// Once per spare, checks it against its commit and starts watching it (see
-    /// <see cref="SpareProof"/>); cheap when already done or when there is no spare. Meant for the
-    /// clean-up after a publish, after anything there that writes to git metadata.
+    /// Once per spare, starts checking it against its commit in the background and then watching
+    /// it (see <see cref="SpareProof"/>); does nothing when already started or when there is no
+    /// spare. Meant for the end of the clean-up after a publish, after anything there that writes
+    /// to git metadata. Returns the check's task (it never throws).
     /// </summary>
-    public async Task ProveSpareAsync(GitCli git, CancellationToken ct)
+    public Task ProveSpareInBackground(GitCli git, CancellationToken stopping)
     {
-        if (_proofTried || !options.RecycleWorktrees)
+        if (_checker.Started || !options.RecycleWorktrees || SpareProblem(new string('0', 40), out var spareHash) is not null)
         {
-            return;
+            return Task.CompletedTask;
         }
-        _proofTried = true;
-        if (SpareProblem(new string('0', 40), out var spareHash) is not null)
-        {
-            return;
-        }
-        var (proof, reason) = await SpareProof.TryProveAsync(git, SparePath, SpareMetadata, spareHash, ct).ConfigureAwait(false);
-        // HEAD or the marker may have moved before the metadata was watched.
-        if (proof is not null && !IsMarkedComplete(SpareMetadata, spareHash))
-        {
-            proof.Dispose();
-            (proof, reason) = (null, "its HEAD moved");
-        }
-        _proof = proof;
-        if (log.Enabled(2))
-        {
-            log.Info(2, proof is null ? "spare worktree needs a full update" : "spare worktree is clean", ("hash", spareHash), ("reason", reason));
-        }
-    }
-
-    private void ForgetProof()
-    {
-        _proof?.Dispose();
-        _proof = null;
-        _proofTried = false;
+        return _checker.Start(git, SparePath, SpareMetadata, spareHash, () => IsMarkedComplete(SpareMetadata, spareHash), stopping);
     }
 
     /// <summary>
@@ -312,7 +289,7 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
 
     private void DiscardSpare()
     {
-        ForgetProof();
+        _checker.Forget();
         Discard(SpareMetadata);
         Discard(SparePath);
     }

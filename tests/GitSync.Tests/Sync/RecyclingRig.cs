@@ -60,7 +60,7 @@ internal sealed class RecyclingRig : IDisposable
         Served = tree;
         Worktrees.RemoveStale(tree);
         // As the loop does after its clean-up: check the new spare and start watching it.
-        await Worktrees.Recycler.ProveSpareAsync(Git, CancellationToken.None);
+        await Worktrees.Recycler.ProveSpareInBackground(Git, CancellationToken.None);
         return tree;
     }
 

@@ -150,10 +150,34 @@ public sealed class SpareProofTests : IDisposable
         for (int i = 0; i < 3; i++)
         {
             rig.Worktrees.RemoveStale(rig.Served);
-            await rig.Worktrees.Recycler.ProveSpareAsync(rig.Git, CancellationToken.None);
+            await rig.Worktrees.Recycler.ProveSpareInBackground(rig.Git, CancellationToken.None);
         }
         Assert.Equal(1, rig.Count("spare worktree is clean"));
         Assert.Equal(0, rig.Count("spare worktree needs a full update"));
+    }
+
+    [Fact]
+    public async Task A_build_that_comes_while_the_spare_is_being_checked_stops_the_check_and_gives_a_complete_tree()
+    {
+        // Enough files that the check (a refresh that hashes every racily clean file) takes a while.
+        var many = Enumerable.Range(0, 2000).ToDictionary(i => $"bulk/{i % 20}/f{i}", i => $"content {i}\n");
+        _repo.Commit(many);
+        string a = Commit(1), b = Commit(2), c = Commit(3);
+        using var rig = new RecyclingRig(_repo.Path);
+        await rig.PublishAsync(a);
+        string served = await rig.Worktrees.BuildAsync(b, replacingServedTree: false, CancellationToken.None);
+        rig.Worktrees.MarkUnpublished(rig.Served!);
+        rig.Worktrees.RemoveStale(served);
+
+        // As the loop does: the check runs in the background; the next build does not wait for it.
+        Task check = rig.Worktrees.Recycler.ProveSpareInBackground(rig.Git, CancellationToken.None);
+        await rig.Worktrees.BuildAsync(c, replacingServedTree: false, CancellationToken.None);
+
+        Assert.True(check.IsCompleted);
+        Assert.Equal(1, rig.Count("recycling the spare worktree"));
+        // Stopped midway (full update) or finished just before (changes only): a complete tree either way.
+        Assert.Equal(1, rig.Count("spare worktree check stopped") + rig.Count("spare worktree is clean"));
+        await AssertLikeFreshAsync(rig, c);
     }
 
     public void Dispose() => _repo.Dispose();
