@@ -9,6 +9,8 @@
 # to the new commit's tree.
 # Prints p50/p95/mean/max in milliseconds (KEEP=1 keeps the work dir with samples and the log).
 # SOURCE=<dir> syncs a clone of that repository (e.g. make-large-repo.sh's) instead of a one-file one.
+# WARMUP=<k> runs k more rounds first and leaves them out of the figures (the first update of a
+# process has no spare tree to recycle yet: a full checkout).
 # TRANSPORT=ssh serves the repository through a real sshd on 127.0.0.1 (bench/sshd-lib.sh)
 # instead of file://.
 set -euo pipefail
@@ -70,7 +72,8 @@ first=$(git -C "$work/repo" rev-parse HEAD)
 until published "$first"; do sleep 0.01; done
 
 : > "$work/samples"
-for i in $(seq 1 "$n"); do
+warmup=${WARMUP:-0}
+for i in $(seq 1 $((n + warmup))); do
   sleep "0.$(printf '%03d' $((RANDOM % 1000)))"
   echo "$i" > "$work/repo/file"
   git -C "$work/repo" commit -qam "$i"
@@ -82,7 +85,9 @@ for i in $(seq 1 "$n"); do
   fi
   until published_now "$hash"; do nap 0.002; done
   end=$EPOCHREALTIME
-  echo "$(( (${end/./} - ${start/./}) / 1000 ))" >> "$work/samples"
+  if [ "$i" -gt "$warmup" ]; then
+    echo "$(( (${end/./} - ${start/./}) / 1000 ))" >> "$work/samples"
+  fi
 done
 
 sort -n "$work/samples" | awk -v mode="$mode" -v period="$period" -v transport="${TRANSPORT:-file}" '
