@@ -8,7 +8,8 @@
 #             commits a change to FILES_PER_UPDATE (default 5) of its files
 # Per variant and round: wall and CPU (git-sync + every git child it waited for, from
 # /proc/PID/stat; /usr/bin/time for the replay) from the trigger to the new link ("publish"),
-# and to the end of the clean-up ("whole": old tree removed, prune, reflog expire, gc), and
+# and to the end of the clean-up ("whole": old tree removed, prune, reflog expire, gc, and for
+# the recycling one the new spare's background check), and
 # the peak RSS of the whole process tree (git-sync and its children, sampled from ps).
 set -euo pipefail
 repo=$(cd "$1" && pwd) rounds=${2:-5} nfiles=${3:-5}
@@ -86,7 +87,10 @@ measure_gitsync() {
   # test -ef is a shell builtin: the loop forks nothing until the link resolves to the new tree.
   until [ "$work/$name/link" -ef "$work/$name/.worktrees/$new" ]; do nap 0.002; done
   t1=$(now); c1=$(cpu "$p")
-  until tail -n +$((lines + 1)) "$work/$name.log" | grep -q '"msg":"next sync"' && trash_empty "$work/$name"; do nap 0.02; done
+  # The clean-up ends with the new spare's check, in the background (recycle only; -v 2 lines).
+  local done_re='"msg":"next sync"'
+  [ "$name" = recycle ] && done_re='"msg":"spare worktree (is clean|needs a full update|check stopped)"'
+  until tail -n +$((lines + 1)) "$work/$name.log" | grep -Eq "$done_re" && trash_empty "$work/$name"; do nap 0.02; done
   t2=$(now); c2=$(cpu "$p")
   touch "$stop"; wait
   printf '%s %d publish %.3f %.3f whole %.3f %.3f peak_mb %.1f\n' "$name" "$round" \

@@ -119,7 +119,7 @@ internal sealed partial class DirectoryWatch : IDisposable
     {
         if (_fd >= 0)
         {
-            _ = CloseSys(_fd);
+            Native.Close(_fd);
             _fd = -1;
         }
     }
@@ -132,7 +132,4 @@ internal sealed partial class DirectoryWatch : IDisposable
 
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     private static partial nint ReadSys(int fd, Span<byte> buffer, nint count);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int CloseSys(int fd);
 }

@@ -199,9 +199,10 @@ internal sealed class RootRepository(SyncOptions options, GitCli git, Log log)
         {
             throw await WithClosestRefsAsync(e, ct).ConfigureAwait(false);
         }
-        // ^{} peels an annotated tag to the commit it names.
-        var rev = await git.RunAsync(Path, ["rev-parse", "FETCH_HEAD^{}"], ct).ConfigureAwait(false);
-        var hash = rev.Stdout.Trim();
+        // Usually a loose commit, read in-process; otherwise ^{} peels an annotated tag to the
+        // commit it names.
+        var hash = FetchHead.LooseCommit(GitDir)
+            ?? (await git.RunAsync(Path, ["rev-parse", "FETCH_HEAD^{}"], ct).ConfigureAwait(false)).Stdout.Trim();
         // The hash is later a positional argument of reset, worktree add and verify-commit, and
         // names a directory: only ever a full hex hash.
         if (!GitRef.IsFullHash(hash))

@@ -88,7 +88,8 @@ internal sealed class SyncEngine
 
     /// <param name="firstSync">The first sync of this process: always fetch and always count as an update.</param>
     /// <param name="fullCheck">Run the full root health checks (start-up, after a failure).</param>
-    public async Task<SyncResult> SyncAsync(bool firstSync, bool fullCheck, CancellationToken ct)
+    /// <param name="triggered">A signal or push trigger asked for this sync: it says the ref moved, so fetch at once instead of probing first.</param>
+    public async Task<SyncResult> SyncAsync(bool firstSync, bool fullCheck, bool triggered, CancellationToken ct)
     {
         var served = Served();
         // A missing repo or a broken served tree is repaired in this same sync, not after a
@@ -107,7 +108,9 @@ internal sealed class SyncEngine
 
         if (!firstSync && !fullCheck && servedSound && !wanted.IsHash)
         {
-            var remote = release is not null ? release.Commit : await _root.ProbeRemoteAsync(ct).ConfigureAwait(false);
+            // A trigger skips the probe (null: inconclusive, so fetch): after a push the probe
+            // would only add a round trip, and an unchanged fetch costs what it always did.
+            var remote = release is not null ? release.Commit : triggered ? null : await _root.ProbeRemoteAsync(ct).ConfigureAwait(false);
             if (remote == servedHash && (release is null || !Releases!.MustVerify(release)))
             {
                 if (_log.Enabled(3))
@@ -181,20 +184,22 @@ internal sealed class SyncEngine
     {
         var wanted = release?.Ref ?? _options.Ref;
         _log.Info(0, "update required", ("ref", wanted), ("local", servedHash ?? ""), ("remote", hash));
-        await _root.ResetSoftAsync(hash, ct).ConfigureAwait(false);
-        var target = _worktrees.PathFor(hash);
-        var replacing = servedPath == target && Directory.Exists(target);
+        // Beside the build, which never touches the root's HEAD (the reset only moves it, to keep
+        // the commit reachable); both are done before any gate looks at the tree.
+        var resetting = _root.ResetSoftAsync(hash, ct);
         string worktree;
-        if (_builtUnpublished == hash && !replacing && _worktrees.IsSound(target, hash))
+        try
         {
-            // Built on an earlier attempt and held back by a gate: reuse it.
-            worktree = target;
+            worktree = await BuildOrReuseAsync(hash, servedPath, ct).ConfigureAwait(false);
         }
-        else
+        catch
         {
-            _builtUnpublished = null;
-            worktree = await _worktrees.BuildAsync(hash, replacing, ct).ConfigureAwait(false);
+            // The build's failure is the one to report; the reset is waited for, its outcome read.
+            await Task.WhenAny(resetting).ConfigureAwait(false);
+            _ = resetting.Exception;
+            throw;
         }
+        await resetting.ConfigureAwait(false);
 
         // In order; the first refusal throws. The signature check comes before the pre-publish
         // hook: code from an unverified commit never runs.
@@ -218,6 +223,19 @@ internal sealed class SyncEngine
         _log.Info(0, "updated successfully", ("ref", wanted), ("remote", hash));
         ServedRelease(release);
         return new SyncResult(SyncOutcome.Updated, hash, hash != servedHash);
+    }
+
+    /// <summary>The tree for <paramref name="hash"/>: one built on an earlier attempt and held back by a gate, else a new build.</summary>
+    private async Task<string> BuildOrReuseAsync(string hash, string? servedPath, CancellationToken ct)
+    {
+        var target = _worktrees.PathFor(hash);
+        var replacing = servedPath == target && Directory.Exists(target);
+        if (_builtUnpublished == hash && !replacing && _worktrees.IsSound(target, hash))
+        {
+            return target;
+        }
+        _builtUnpublished = null;
+        return await _worktrees.BuildAsync(hash, replacing, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -34,6 +34,8 @@ internal sealed class SyncLoop(
         /// <summary>First sync or after a failure: full health checks, credentials stored afresh.</summary>
         public bool FullCheck { get; set; } = true;
         public bool InitPhase { get; set; } = true;
+        /// <summary>This sync was asked for (signal or push trigger) rather than due by the period.</summary>
+        public bool Triggered { get; set; }
     }
 
     /// <summary>What follows a sync: the exit code to end with, or how long to wait for the next one.</summary>
@@ -83,10 +85,12 @@ internal sealed class SyncLoop(
             {
                 return code;
             }
-            if (!await WaitAsync(next.Wait, stop, next.UntilStopped).ConfigureAwait(false) || next.UntilStopped)
+            var woken = await WaitAsync(next.Wait, stop, next.UntilStopped).ConfigureAwait(false);
+            if (woken is null || next.UntilStopped)
             {
                 return 0;
             }
+            state.Triggered = woken.Value;
         }
     }
 
@@ -103,7 +107,7 @@ internal sealed class SyncLoop(
             {
                 await BeforeSync(state.FullCheck, timeout.Token).ConfigureAwait(false);
             }
-            result = await engine.SyncAsync(state.FirstSync, state.FullCheck, timeout.Token).ConfigureAwait(false);
+            result = await engine.SyncAsync(state.FirstSync, state.FullCheck, state.Triggered, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (stop.IsCancellationRequested && e is OperationCanceledException or GitException)
         {
@@ -223,19 +227,24 @@ internal sealed class SyncLoop(
 
     /// <summary>
     /// Waits for the period or a trigger (or, with <paramref name="untilStopped"/>, only for the
-    /// stop); false when stopping. The wait's length is declared to liveness before it starts.
+    /// stop); null when stopping, otherwise whether a trigger (not the period) ended the wait.
+    /// The wait's length is declared to liveness before it starts.
     /// </summary>
-    private async Task<bool> WaitAsync(TimeSpan period, CancellationToken stop, bool untilStopped)
+    private async Task<bool?> WaitAsync(TimeSpan period, CancellationToken stop, bool untilStopped)
     {
         status.Beat(period);
         try
         {
-            await (untilStopped ? Task.Delay(Timeout.InfiniteTimeSpan, _clock, stop) : trigger.WaitAsync(period, _clock, stop)).ConfigureAwait(false);
-            return true;
+            if (untilStopped)
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, _clock, stop).ConfigureAwait(false);
+                return false;
+            }
+            return await trigger.WaitAsync(period, _clock, stop).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            return false;
+            return null;
         }
     }
 }

@@ -20,13 +20,16 @@ internal sealed class SyncTrigger
         }
     }
 
-    /// <summary>Waits for <paramref name="delay"/> on <paramref name="clock"/> or a trigger, whichever comes first.</summary>
-    public async Task WaitAsync(TimeSpan delay, TimeProvider clock, CancellationToken ct)
+    /// <summary>
+    /// Waits for <paramref name="delay"/> on <paramref name="clock"/> or a trigger, whichever
+    /// comes first; true when it was a trigger.
+    /// </summary>
+    public async Task<bool> WaitAsync(TimeSpan delay, TimeProvider clock, CancellationToken ct)
     {
         if (delay == Timeout.InfiniteTimeSpan)
         {
             await _signal.WaitAsync(ct).ConfigureAwait(false);
-            return;
+            return true;
         }
         using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var fired = _signal.WaitAsync(done.Token);
@@ -36,5 +39,6 @@ internal sealed class SyncTrigger
         // consumed by the sync that starts now, which is what it asked for.
         await done.CancelAsync().ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
+        return fired.IsCompletedSuccessfully;
     }
 }

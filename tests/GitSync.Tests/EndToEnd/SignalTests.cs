@@ -36,6 +36,33 @@ public sealed class SignalTests(ITestOutputHelper output) : EndToEndTest(output)
         await WaitForHashAsync(p, link, third);
     }
 
+    [Fact]
+    public async Task A_signalled_sync_fetches_at_once_without_probing_and_reads_the_fetched_commit_itself()
+    {
+        using TestRepo repo = NewRepo();
+        string first = repo.Commit("file", "v1");
+        string root = NewDir().Path;
+        string link = Path.Combine(root, "link");
+        GitWrapper git = GitWrapper.Create(NewDir("wrapper"));
+        GitSyncProcess p = Start(Args(repo, root, "--link=link", "--period=100s", "--sync-on-signal=SIGHUP", "--git=" + git.Path));
+        await WaitForHashAsync(p, link, first);
+        // Nothing to clean up after the first sync: its git commands all ran before the link moved.
+        int before = git.Invocations().Count;
+
+        string second = repo.Commit("file", "v2");
+        p.SendSignal(Libc.SIGHUP);
+        await WaitForHashAsync(p, link, second);
+
+        IReadOnlyList<string> during = [.. git.Invocations().Skip(before)];
+        Output.WriteLine(string.Join('\n', during));
+        // A signal says the ref moved: no ls-remote round trip before the fetch, and the small
+        // fetch's commit is read from FETCH_HEAD and the loose object, not by rev-parse.
+        Assert.DoesNotContain(during, line => line.StartsWith("ls-remote", StringComparison.Ordinal));
+        Assert.Contains(during, line => line.StartsWith("fetch ", StringComparison.Ordinal));
+        Assert.DoesNotContain(during, line => line.StartsWith("rev-parse FETCH_HEAD", StringComparison.Ordinal));
+        Layout.AssertPublished(link, second, p.Diagnostics);
+    }
+
     [Theory]
     [InlineData("nohup")]
     [InlineData("env", "--ignore-signal=HUP")]

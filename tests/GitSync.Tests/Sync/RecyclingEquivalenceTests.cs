@@ -45,7 +45,7 @@ public sealed class RecyclingEquivalenceTests(ITestOutputHelper output) : IDispo
         List<string> commits = Import(states);
 
         using var recycled = new RecyclingRig(Src, name: "recycled");
-        using var fresh = new RecyclingRig(Src, new GitSync.Sync.SyncOptions { Repo = "", Root = "", Link = "", RecycleWorktrees = false }, "fresh");
+        using var fresh = new RecyclingRig(Src, RecyclingRig.Fresh, "fresh");
         await recycled.PublishAsync(commits[0]);
         int servedIndex = 0;
         int spareIndex = -1;

@@ -13,22 +13,12 @@ public sealed class RecyclingFallbackTests : IDisposable
 {
     private readonly TestRepo _repo = TestRepo.Create();
 
-    private static readonly SyncOptions Fresh = new() { Repo = "", Root = "", Link = "", RecycleWorktrees = false };
-
     private string Commit(int n) => _repo.Commit(new Dictionary<string, string>
     {
         ["file"] = $"v{n}\n",
         ["keep/kept"] = $"kept {n}\n",
         ["drop/dropped"] = $"dropped {n}\n",
     });
-
-    private async Task AssertLikeFreshAsync(RecyclingRig rig, string hash)
-    {
-        using var fresh = new RecyclingRig(_repo.Path, Fresh with { SparseCheckoutFile = rig.Options.SparseCheckoutFile }, "reference");
-        string reference = await fresh.PublishAsync(hash);
-        RecyclingRig.AssertSame(reference, rig.Worktrees.PathFor(hash), "compared with a fresh worktree");
-        Assert.True(rig.Worktrees.IsSound(rig.Worktrees.PathFor(hash), hash));
-    }
 
     [Fact]
     public async Task Recycles_the_previous_tree_and_keeps_it_out_of_the_worktrees_directory()
@@ -43,7 +33,7 @@ public sealed class RecyclingFallbackTests : IDisposable
         await rig.PublishAsync(c);
         Assert.Equal(1, rig.Count("recycling the spare worktree"));
         Assert.Equal([c], Layout.Worktrees(rig.Root));
-        await AssertLikeFreshAsync(rig, c);
+        await rig.AssertLikeFreshAsync(c);
     }
 
     [Fact]
@@ -66,7 +56,7 @@ public sealed class RecyclingFallbackTests : IDisposable
         Assert.Equal("v1\n", File.ReadAllText(Path.Combine(oldTree, "file")));
         Assert.Equal(mtime, Directory.GetLastWriteTimeUtc(oldTree));
         Assert.Equal(new[] { a, b, c }.Order(StringComparer.Ordinal), Layout.Worktrees(rig.Root));
-        await AssertLikeFreshAsync(rig, c);
+        await rig.AssertLikeFreshAsync(c);
 
         // Once their timeout has passed, the newest becomes the spare and the next build recycles it.
         Directory.SetLastWriteTimeUtc(oldTree, DateTime.UtcNow.AddHours(-3));
@@ -76,7 +66,7 @@ public sealed class RecyclingFallbackTests : IDisposable
         Assert.Equal(b, File.ReadAllText(Path.Combine(rig.Root, ".git", "worktrees", "git-sync-spare", "HEAD")).Trim());
         await rig.PublishAsync(d);
         Assert.Equal(1, rig.Count("recycling the spare worktree"));
-        await AssertLikeFreshAsync(rig, d);
+        await rig.AssertLikeFreshAsync(d);
     }
 
     [Fact]
@@ -93,7 +83,7 @@ public sealed class RecyclingFallbackTests : IDisposable
         Assert.Contains("\"reason\":\"sparse checkout\"", rig.LogText, StringComparison.Ordinal);
         Assert.False(Directory.Exists(rig.SparePath));
         Assert.False(File.Exists(Path.Combine(rig.Worktrees.PathFor(b), "drop", "dropped")));
-        await AssertLikeFreshAsync(rig, b);
+        await rig.AssertLikeFreshAsync(b);
     }
 
     [Fact]
@@ -117,7 +107,7 @@ public sealed class RecyclingFallbackTests : IDisposable
         string text = System.Text.Encoding.UTF8.GetString(log.ToArray());
         Assert.Contains("\"reason\":\"spare was a sparse checkout\"", text, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(full.PathFor(b), "drop", "dropped")));
-        using var fresh = new RecyclingRig(_repo.Path, Fresh, "reference");
+        using var fresh = new RecyclingRig(_repo.Path, RecyclingRig.Fresh, "reference");
         RecyclingRig.AssertSame(await fresh.PublishAsync(b), full.PathFor(b), "full tree after a sparse spare");
         await full.Recycler.DrainAsync();
     }
@@ -168,7 +158,7 @@ public sealed class RecyclingFallbackTests : IDisposable
 
         Assert.Equal(0, rig.Count("recycling the spare worktree"));
         Assert.Contains("\"reason\":\"spare is not marked complete\"", rig.LogText, StringComparison.Ordinal);
-        await AssertLikeFreshAsync(rig, c);
+        await rig.AssertLikeFreshAsync(c);
     }
 
     [Fact]
@@ -184,7 +174,7 @@ public sealed class RecyclingFallbackTests : IDisposable
 
         Assert.Equal(0, rig.Count("recycling the spare worktree"));
         Assert.Contains("\"reason\":\"spare is not marked complete\"", rig.LogText, StringComparison.Ordinal);
-        await AssertLikeFreshAsync(rig, c);
+        await rig.AssertLikeFreshAsync(c);
     }
 
     [Fact]
@@ -211,7 +201,7 @@ public sealed class RecyclingFallbackTests : IDisposable
         // And a build of that hash starts afresh.
         await restarted.BuildAsync(c, false, CancellationToken.None);
         Assert.Contains("\"reason\":\"no spare tree\"", System.Text.Encoding.UTF8.GetString(log.ToArray()), StringComparison.Ordinal);
-        using var fresh = new RecyclingRig(_repo.Path, Fresh, "reference");
+        using var fresh = new RecyclingRig(_repo.Path, RecyclingRig.Fresh, "reference");
         RecyclingRig.AssertSame(await fresh.PublishAsync(c), build, "rebuilt after a killed recycle");
         await restarted.Recycler.DrainAsync();
     }
@@ -220,7 +210,7 @@ public sealed class RecyclingFallbackTests : IDisposable
     public async Task Recycling_off_keeps_no_spare()
     {
         string a = Commit(1), b = Commit(2), c = Commit(3);
-        using var rig = new RecyclingRig(_repo.Path, Fresh);
+        using var rig = new RecyclingRig(_repo.Path, RecyclingRig.Fresh);
         await rig.PublishAsync(a);
         await rig.PublishAsync(b);
         Assert.False(Directory.Exists(rig.SparePath));

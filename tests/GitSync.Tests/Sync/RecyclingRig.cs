@@ -17,8 +17,14 @@ internal sealed class RecyclingRig : IDisposable
     private readonly TempDir _dir;
     private readonly MemoryStream _logStream = new();
 
+    /// <summary>Options that build every tree fresh (no spare).</summary>
+    public static readonly SyncOptions Fresh = new() { Repo = "", Root = "", Link = "", RecycleWorktrees = false };
+
+    private readonly string _source;
+
     public RecyclingRig(string source, SyncOptions? template = null, string? name = null)
     {
+        _source = source;
         _dir = TempDir.Create(name ?? "rig");
         Root = _dir.Combine("root");
         Directory.CreateDirectory(Root);
@@ -62,6 +68,18 @@ internal sealed class RecyclingRig : IDisposable
         // As the loop does after its clean-up: check the new spare and start watching it.
         await Worktrees.Recycler.ProveSpareInBackground(Git, CancellationToken.None);
         return tree;
+    }
+
+    /// <summary>
+    /// Builds <paramref name="hash"/> fresh (same sparse patterns, no recycling) in another root
+    /// and asserts that this rig's tree for it holds the same, with HEAD at the hash.
+    /// </summary>
+    public async Task AssertLikeFreshAsync(string hash)
+    {
+        using var fresh = new RecyclingRig(_source, Fresh with { SparseCheckoutFile = Options.SparseCheckoutFile }, "reference");
+        string reference = await fresh.PublishAsync(hash);
+        AssertSame(reference, Worktrees.PathFor(hash), "compared with a fresh worktree");
+        Assert.True(Worktrees.IsSound(Worktrees.PathFor(hash), hash));
     }
 
     public string LogText => Encoding.UTF8.GetString(_logStream.ToArray());
