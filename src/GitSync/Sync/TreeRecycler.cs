@@ -73,7 +73,8 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
     /// Why the spare cannot be recycled for the next build, or null when it can. Cheap: reads a
     /// few small files, starts no process.
     /// </summary>
-    private string? SpareProblem(string hash, out string spareHash)
+    /// <param name="hash">The commit to build, or null to judge the spare alone.</param>
+    private string? SpareProblem(string? hash, out string spareHash)
     {
         spareHash = "";
         if (!options.RecycleWorktrees)
@@ -118,7 +119,7 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
             return "spare has no .git file";
         }
         // git names a worktree's metadata after the tree: one for this hash must not exist.
-        if (Filesystem.Exists(Path.Combine(MetadataRoot, hash)))
+        if (hash is not null && Filesystem.Exists(Path.Combine(MetadataRoot, hash)))
         {
             return "metadata for the hash exists";
         }
@@ -186,7 +187,7 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
     /// </summary>
     public Task ProveSpareInBackground(GitCli git, CancellationToken stopping)
     {
-        if (_checker.Started || !options.RecycleWorktrees || SpareProblem(new string('0', 40), out var spareHash) is not null)
+        if (_checker.Started || !options.RecycleWorktrees || SpareProblem(null, out var spareHash) is not null)
         {
             return Task.CompletedTask;
         }

@@ -49,6 +49,8 @@ public sealed class PushTriggerCoalescingTests(ITestOutputHelper output) : PushT
         IReadOnlyDictionary<string, double> metrics = await MetricsScraper.ScrapeAsync(port);
         Assert.Equal(2, MetricsScraper.Value(metrics, "git_sync_count_total", "status=\"success\""));
         Assert.Equal(1, MetricsScraper.Value(metrics, "git_sync_count_total", "status=\"noop\""));
-        Assert.Equal(2, git.CountWith("fetch"));
+        // Start-up, the triggered sync and its follow-up; triggered syncs fetch without a probe.
+        Assert.Equal(3, git.CountWith("fetch"));
+        Assert.Equal(0, git.CountWith("ls-remote"));
     }
 }
