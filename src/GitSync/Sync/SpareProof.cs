@@ -93,8 +93,10 @@ internal sealed class SpareProof : IDisposable
 
 /// <summary>
 /// Runs the spare's check (<see cref="SpareProof.TryProveAsync"/>) in the background, so that a
-/// sync triggered meanwhile never waits for it, and holds the proof it yields. Whoever moves or
-/// changes the spare first stops a running check (its git is killed) and waits for it to end.
+/// sync never waits for it before it needs the spare, and holds the proof it yields. The build
+/// that takes the spare lets a running check finish (<see cref="HoldsAsync"/>): what is left of
+/// it costs less than the full update it saves, and its refresh settles the index that update
+/// would otherwise rewrite files for. Whoever discards the spare stops the check instead.
 /// </summary>
 internal sealed class SpareChecker(Log log)
 {
@@ -102,6 +104,7 @@ internal sealed class SpareChecker(Log log)
     private SpareProof? _proof;
     private Task _running = Task.CompletedTask;
     private CancellationTokenSource? _cancel;
+    private string? _metadata;
 
     /// <summary>A check was started for the current spare (whatever it found): none is started again until <see cref="Forget"/>.</summary>
     public bool Started { get; private set; }
@@ -115,6 +118,7 @@ internal sealed class SpareChecker(Log log)
     {
         Stop();
         Started = true;
+        _metadata = metadata;
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         _cancel = cancel;
         _running = Task.Run(() => RunAsync(git, tree, metadata, hash, stillComplete, cancel.Token), CancellationToken.None);
@@ -150,10 +154,21 @@ internal sealed class SpareChecker(Log log)
         }
     }
 
-    /// <summary>Stops a running check and reports whether a proof for <paramref name="hash"/> still holds.</summary>
-    public bool Holds(string hash)
+    /// <summary>
+    /// Lets a running check finish (or stops it when <paramref name="ct"/> ends first, and
+    /// throws), then reports whether a proof for <paramref name="hash"/> still holds.
+    /// </summary>
+    public async Task<bool> HoldsAsync(string hash, CancellationToken ct)
     {
-        Stop();
+        try
+        {
+            await _running.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Stop();
+            throw;
+        }
         lock (_gate)
         {
             return _proof is { } proof && proof.Hash == hash && proof.StillHolds();
@@ -178,10 +193,24 @@ internal sealed class SpareChecker(Log log)
         {
             return;
         }
+        var stopped = !_running.IsCompleted;
         _cancel.Cancel();
         // RunAsync catches everything; the wait is for its git to be killed and reaped.
         _running.GetAwaiter().GetResult();
         _cancel.Dispose();
         _cancel = null;
+        if (stopped && _metadata is not null)
+        {
+            // A refresh killed mid-write leaves its lock, which would fail every later git
+            // command on this tree; no other process works on the spare's index.
+            try
+            {
+                File.Delete(Path.Combine(_metadata, "index.lock"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                log.Error(e.Message, "can't remove the spare worktree's index lock");
+            }
+        }
     }
 }

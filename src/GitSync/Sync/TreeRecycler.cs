@@ -131,13 +131,14 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
     /// metadata follow, so that a <c>reset --hard</c> there brings it to the new commit. Null
     /// (and <paramref name="build"/> still free) when there is no usable spare; the reason is
     /// logged at -v 2. Otherwise says which commit the tree holds and whether it is proven to
-    /// hold exactly that (then a two-way update from that commit is enough).
+    /// hold exactly that (then a two-way update from that commit is enough); a check of the spare
+    /// still running is let finish first, unless <paramref name="ct"/> ends.
     /// </summary>
-    public TakenSpare? TryTakeSpare(string build, string hash)
+    public async Task<TakenSpare?> TryTakeSpareAsync(string build, string hash, CancellationToken ct)
     {
         var problem = SpareProblem(hash, out var spareHash);
         // Read before anything moves: the proof watches the spare where it is.
-        var proven = problem is null && _checker.Holds(spareHash);
+        var proven = problem is null && await _checker.HoldsAsync(spareHash, ct).ConfigureAwait(false);
         _checker.Forget();
         if (problem is not null)
         {

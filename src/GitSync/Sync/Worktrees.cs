@@ -79,7 +79,7 @@ internal sealed class Worktrees(SyncOptions options, GitCli git, Log log, TimePr
 
         // The cheap way: the previous tree, moved here and brought to the new commit in place.
         // A same-hash repair always starts fresh: what is broken may be what the spare shares.
-        if (!replacingServedTree && Recycler.TryTakeSpare(build, hash) is { } spare)
+        if (!replacingServedTree && await Recycler.TryTakeSpareAsync(build, hash, ct).ConfigureAwait(false) is { } spare)
         {
             try
             {

@@ -187,7 +187,7 @@ public sealed class RecyclingFallbackTests : IDisposable
         string build = rig.Worktrees.PathFor(c);
         // Killed after the spare moved to the build path and even after the checkout, but
         // before the tree was verified and marked.
-        Assert.NotNull(rig.Worktrees.Recycler.TryTakeSpare(build, c));
+        Assert.NotNull(await rig.Worktrees.Recycler.TryTakeSpareAsync(build, c, CancellationToken.None));
         LocalGit.Output(build, "reset", "--quiet", "--hard", c);
         Assert.True(rig.Worktrees.IsSound(build, c));
 

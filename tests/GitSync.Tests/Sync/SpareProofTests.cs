@@ -152,27 +152,62 @@ public sealed class SpareProofTests : IDisposable
         Assert.Equal(0, rig.Count("spare worktree needs a full update"));
     }
 
-    [Fact]
-    public async Task A_build_that_comes_while_the_spare_is_being_checked_stops_the_check_and_gives_a_complete_tree()
+    /// <summary>A rig whose spare (2,000 files more, freshly checked out, so its first check takes a while) has just retired; returns the next commit.</summary>
+    private async Task<(RecyclingRig Rig, string Next)> RetiredBigSpareAsync()
     {
-        // Enough files that the check (a refresh that hashes every racily clean file) takes a while.
         var many = Enumerable.Range(0, 2000).ToDictionary(i => $"bulk/{i % 20}/f{i}", i => $"content {i}\n");
         _repo.Commit(many);
         string a = Commit(1), b = Commit(2), c = Commit(3);
-        using var rig = new RecyclingRig(_repo.Path);
+        var rig = new RecyclingRig(_repo.Path);
         await rig.PublishAsync(a);
         string served = await rig.Worktrees.BuildAsync(b, replacingServedTree: false, CancellationToken.None);
         rig.Worktrees.MarkUnpublished(rig.Served!);
         rig.Worktrees.RemoveStale(served);
+        return (rig, c);
+    }
 
-        // As the loop does: the check runs in the background; the next build does not wait for it.
+    [Fact]
+    public async Task A_build_that_comes_while_the_spare_is_being_checked_lets_the_check_finish_and_uses_it()
+    {
+        var (rig, c) = await RetiredBigSpareAsync();
+        using var _ = rig;
+        // As the loop does: the check runs in the background, and the next build comes at once.
         Task check = rig.Worktrees.Recycler.ProveSpareInBackground(rig.Git, CancellationToken.None);
         await rig.Worktrees.BuildAsync(c, replacingServedTree: false, CancellationToken.None);
 
         Assert.True(check.IsCompleted);
-        Assert.Equal(1, rig.Count("recycling the spare worktree"));
-        // Stopped midway (full update) or finished just before (changes only): a complete tree either way.
-        Assert.Equal(1, rig.Count("spare worktree check stopped") + rig.Count("spare worktree is clean"));
+        Assert.Equal(1, rig.Count("spare worktree is clean"));
+        Assert.Equal(1, rig.Recycles("changes only"));
+        await AssertLikeFreshAsync(rig, c);
+    }
+
+    [Fact]
+    public async Task A_build_whose_deadline_ends_while_the_spare_is_checked_stops_the_check_and_leaves_no_lock()
+    {
+        var (rig, c) = await RetiredBigSpareAsync();
+        using var _ = rig;
+        Task check = rig.Worktrees.Recycler.ProveSpareInBackground(rig.Git, CancellationToken.None);
+        string build = rig.Worktrees.PathFor(c);
+        try
+        {
+            // The sync's deadline has passed: the take must not wait for the check.
+            await rig.Worktrees.Recycler.TryTakeSpareAsync(build, c, new CancellationToken(canceled: true));
+            // (On a fast machine the check may already be over: then the take went ahead.)
+            Assert.True(check.IsCompleted);
+            Assert.True(Directory.Exists(build));
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        Assert.True(check.IsCompleted);
+        // A refresh killed mid-write would have left index.lock and failed every later git command there.
+        Assert.False(File.Exists(Path.Combine(rig.Root, ".git", "worktrees", "git-sync-spare", "index.lock")));
+        Assert.True(Directory.Exists(rig.SparePath));
+        // The next attempt still recycles the spare (in full: its check was stopped).
+        await rig.Worktrees.BuildAsync(c, replacingServedTree: false, CancellationToken.None);
+        Assert.Equal(1, rig.Recycles("full"));
+        Assert.Equal(0, rig.Count("recycling the spare worktree failed, building a fresh one"));
         await AssertLikeFreshAsync(rig, c);
     }
 
