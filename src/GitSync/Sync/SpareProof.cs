@@ -96,7 +96,8 @@ internal sealed class SpareProof : IDisposable
 /// sync never waits for it before it needs the spare, and holds the proof it yields. The build
 /// that takes the spare lets a running check finish (<see cref="HoldsAsync"/>): what is left of
 /// it costs less than the full update it saves, and its refresh settles the index that update
-/// would otherwise rewrite files for. Whoever discards the spare stops the check instead.
+/// would otherwise rewrite files for. Whoever discards the spare, or a full check of the root,
+/// stops the check instead.
 /// </summary>
 internal sealed class SpareChecker(Log log)
 {
@@ -104,7 +105,6 @@ internal sealed class SpareChecker(Log log)
     private SpareProof? _proof;
     private Task _running = Task.CompletedTask;
     private CancellationTokenSource? _cancel;
-    private string? _metadata;
 
     /// <summary>A check was started for the current spare (whatever it found): none is started again until <see cref="Forget"/>.</summary>
     public bool Started { get; private set; }
@@ -118,7 +118,6 @@ internal sealed class SpareChecker(Log log)
     {
         Stop();
         Started = true;
-        _metadata = metadata;
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         _cancel = cancel;
         _running = Task.Run(() => RunAsync(git, tree, metadata, hash, stillComplete, cancel.Token), CancellationToken.None);
@@ -187,30 +186,22 @@ internal sealed class SpareChecker(Log log)
         Started = false;
     }
 
+    /// <summary>
+    /// Stops a running check and waits for its git to be killed and reaped. A refresh killed
+    /// mid-write leaves <c>index.lock</c> in the spare's metadata: the spare is then either
+    /// discarded, or the sync failed (a deadline) and the next one's full check removes stale
+    /// locks (<see cref="RootRepository"/>), as after any killed git.
+    /// </summary>
     private void Stop()
     {
         if (_cancel is null)
         {
             return;
         }
-        var stopped = !_running.IsCompleted;
         _cancel.Cancel();
-        // RunAsync catches everything; the wait is for its git to be killed and reaped.
+        // RunAsync catches everything.
         _running.GetAwaiter().GetResult();
         _cancel.Dispose();
         _cancel = null;
-        if (stopped && _metadata is not null)
-        {
-            // A refresh killed mid-write leaves its lock, which would fail every later git
-            // command on this tree; no other process works on the spare's index.
-            try
-            {
-                File.Delete(Path.Combine(_metadata, "index.lock"));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                log.Error(e.Message, "can't remove the spare worktree's index lock");
-            }
-        }
     }
 }

@@ -97,6 +97,8 @@ internal sealed class SyncEngine
         if (fullCheck || !served.Sound)
         {
             fullCheck = true;
+            // The check removes any lock as a leftover of a killed git: ours must not be running.
+            _worktrees.Recycler.StopSpareCheck();
             await _root.EnsureHealthyAsync(ct).ConfigureAwait(false);
             served = Served();
         }

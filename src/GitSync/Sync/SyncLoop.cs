@@ -212,8 +212,8 @@ internal sealed class SyncLoop(
         {
             await engine.CleanupAsync(git, servedHash, ct).ConfigureAwait(false);
             // After the clean-up: its reflog expiry and gc write lock files into every worktree's
-            // metadata, the spare's too. In the background: a sync triggered meanwhile stops it
-            // instead of waiting. A one-time run exits before any next build would use it.
+            // metadata, the spare's too. In the background: the next sync meets it only if it
+            // needs the spare first. A one-time run exits before any next build would use it.
             if (!options.OneTime)
             {
                 _ = engine.Worktrees.Recycler.ProveSpareInBackground(git, stop);

@@ -188,7 +188,7 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
     /// </summary>
     public Task ProveSpareInBackground(GitCli git, CancellationToken stopping)
     {
-        if (_checker.Started || !options.RecycleWorktrees || SpareProblem(null, out var spareHash) is not null)
+        if (_checker.Started || SpareProblem(null, out var spareHash) is not null)
         {
             return Task.CompletedTask;
         }
@@ -288,6 +288,12 @@ internal sealed class TreeRecycler(SyncOptions options, Log log)
             return null;
         }
     }
+
+    /// <summary>
+    /// Stops the spare's background check and drops its proof (the next clean-up checks again):
+    /// for a full check of the root, which assumes no git of ours runs and removes stale locks.
+    /// </summary>
+    public void StopSpareCheck() => _checker.Forget();
 
     private void DiscardSpare()
     {
